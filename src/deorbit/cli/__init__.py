@@ -31,6 +31,7 @@ _COMMAND_MODULES = (
     "reentry_cmd",
     "traffic_cmd",
     "controlled_cmd",
+    "convert_cmd",
 )
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"deorbit.cli.{_name}")
