@@ -1,19 +1,19 @@
 """Validation of reentry predictions on real decayed objects (shared/data/tle/).
 
-Cases (decided from the data, see :func:`classify`):
+Cases (decided from the data, rules fixed in advance, see docs/validation.md):
 
 * an object whose history **reaches reentry**: its last element set has a mean motion above
   :data:`END_MEAN_MOTION` rev/day (mean altitude below about 210 km, hours to a couple of days
   before the end). Histories cut before reentry (SOURCES.md: Delfi-C3, ISS-deployed 40742,
   Thor-Ablestar debris, kept back for blind validation) fail this test: their truth is not in
   the data, and they are listed as such and not scored;
-* natural decay: a prediction is scored only if the drag fit in front of it is clean (no
-  manoeuvre rejection inside the fit window, a residual RMS below :data:`MAX_FIT_RMS_M`, and
-  the same drag scale within :data:`MAX_SCALE_CHANGE` on the window before it), and the rest
-  of the history up to the end looks like drag (:func:`tail_scale_spread` within
-  :data:`MAX_TAIL_SPREAD`) -- this uses hindsight on purpose: it selects the test cases;
-  Starlink satellites that were lowered with thrusters are therefore scored only on their
-  final, uncontrolled tail.
+* **natural decay only from the last manoeuvre on**: the manoeuvre detector
+  (:func:`deorbit.estimation.manoeuvres.detect_manoeuvres`: raises of the mean semi-major axis
+  and change points of the apparent drag scale against NRLMSIS-00 with observed weather) runs
+  over the last :data:`DETECT_DAYS` days of the history, with hindsight on purpose: it selects
+  which decays are natural. A prediction from ``T - x`` is made only when at least
+  :func:`clean_days_needed` days of manoeuvre-free sets precede its date (the fit window for
+  that altitude plus :data:`SETTLE_DAYS`); otherwise the row is EXCLUDED with its reason.
 
 Truth: the epoch of the last set plus the remaining decay predicted from that last set (under a
 day for the cases kept). Error = predicted median - truth, in hours and as a fraction of the
@@ -36,16 +36,20 @@ from astropy.time import Time, TimeDelta
 from deorbit.core.elements import ElementSet
 from deorbit.core.time import iso
 from deorbit.errors import DeorbitError
+from deorbit.estimation.manoeuvres import ManoeuvreReport, detect_manoeuvres
 from deorbit.formats.catalog import read_elements
 from deorbit.reentry.window import predict_reentry
 
 END_MEAN_MOTION = 16.2
 """rev/day; a = (GM / n^2)^(1/3) gives a mean altitude of about 210 km at 16.2 rev/day."""
-MAX_FIT_RMS_M = 1000.0
-MAX_TAIL_SPREAD = 8.0
-MAX_SCALE_CHANGE = 1.35
-"""Largest factor between the drag scales of two consecutive fit windows for natural decay
-(measured: Omid, STS-116 payload and Delfi-PQ stay within x1.2 over their last 90 days)."""
+DETECT_DAYS = 200.0
+"""The manoeuvre detector looks at this many days before the last set (enough for T-90)."""
+SETTLE_DAYS = 1.0
+"""Manoeuvre-free days required beyond the fit window: the detector resolves a manoeuvre to
+about one interval (half a day to a day), and orbit determinations right after a burn are
+unsettled."""
+MIN_HISTORY_DAYS = 5.0
+"""A prediction needs at least this much history before its date."""
 HORIZONS_DAYS = (90.0, 30.0, 10.0, 3.0, 1.0)
 QUICK_HORIZONS_DAYS = (10.0, 3.0)
 
@@ -74,6 +78,10 @@ class Row:
     p95: Time | None
     weather: str
     status: str
+    k: float = math.nan
+    fit_rms_m: float = math.nan
+    natural_days: float = math.nan
+    """Manoeuvre-free days before the prediction date (from the detector)."""
 
     @property
     def remaining_hours(self) -> float:
@@ -112,6 +120,9 @@ class Row:
             "inside_window": self.inside_window if self.median is not None else None,
             "weather": self.weather,
             "status": self.status,
+            "drag_scale": None if math.isnan(self.k) else self.k,
+            "fit_rms_m": None if math.isnan(self.fit_rms_m) else self.fit_rms_m,
+            "manoeuvre_free_days": None if math.isnan(self.natural_days) else self.natural_days,
         }
 
 
@@ -152,58 +163,50 @@ def _truth(case: Case, samples: int, seed: int) -> Time:
     return last.epoch + TimeDelta(max(pred.remaining_days, 0.0), format="jd")
 
 
-def _not_natural(case: Case, fit, at: Time) -> str:
-    """Why the decay in front of ``at`` is not natural (empty when it is)."""
-    from deorbit.estimation.drag_fit import fit_from_elements
-    from deorbit.reentry.window import environment_for
-
-    if any("manoeuvre" in why for _o, why in fit.rejected):
-        return "skipped: manoeuvre in the fit window"
-    if fit.rms > MAX_FIT_RMS_M:
-        return f"skipped: not natural decay (fit rms {fit.rms:.0f} m)"
-    # thrusting down looks like smooth decay with a wrong scale: the scale fitted on the window
-    # before must agree (natural drag changes slowly, a thruster switching on or off does not)
-    before = fit.used[0].epoch
-    span = (fit.end - before).to_value("day")
-    try:
-        prev = fit_from_elements(
-            list(case.sets), environment_for(before).reference, window_days=span, at=before
-        )
-    except DeorbitError as exc:
-        return f"skipped: no fit before the window to check natural decay ({exc})"
-    ratio = fit.k / prev.k
-    if not 1 / MAX_SCALE_CHANGE <= ratio <= MAX_SCALE_CHANGE:
-        return f"skipped: not natural decay (drag scale changed x{ratio:.2f} between windows)"
-    spread = tail_scale_spread(case.sets, before)
-    if spread > MAX_TAIL_SPREAD:
-        return f"skipped: the end is not natural decay (daily drag scale varies x{spread:.1f})"
-    return ""
-
-
-def tail_scale_spread(sets: Sequence[ElementSet], start: Time) -> float:
-    """Max/min over the days from ``start`` to the end of the apparent drag scale: the daily
-    decay of the (SGP4) semi-major axis divided by exp(-(h - 200 km) / 40 km), the density
-    trend near 200 km (scale height ~40 km there: US Standard Atmosphere 1976, table I).
-    Measured on the natural decays (Omid, STS-116 payload, Delfi-PQ): up to x6 over their last
-    40 days (space weather, TLE noise); thrusting Starlinks reach x10 to x170."""
+def clean_days_needed(sets: Sequence[ElementSet]) -> float:
+    """Manoeuvre-free days needed before a prediction from the newest of ``sets``: the drag-fit
+    window for its altitude (:func:`deorbit.estimation.drag_fit.adaptive_window_days`, the
+    same one the prediction uses) plus :data:`SETTLE_DAYS`."""
     from deorbit.core.constants import WGS84_A
+    from deorbit.estimation.drag_fit import adaptive_window_days
 
-    tail = [s for s in sets if s.epoch.mjd >= start.mjd]
-    if len(tail) < 6:
-        return 1.0
-    day = np.floor(np.array([s.epoch.mjd for s in tail]))
-    a = np.array([s.semi_major_axis for s in tail])
-    days = np.unique(day)
-    med = np.array([np.median(a[day == d]) for d in days])
-    if days.size < 3:
-        return 1.0
-    rate = -np.diff(med) / np.diff(days)
-    h = 0.5 * (med[1:] + med[:-1]) - WGS84_A
-    k = rate / np.exp(-(h - 200e3) / 40e3)
-    k = k[:-1]  # the last day is the plunge (sets at the very end are sparse and noisy)
-    if k.size < 2 or np.any(k <= 0):
-        return math.inf if np.any(k <= 0) else 1.0
-    return float(k.max() / k.min())
+    newest = max(sets, key=lambda s: s.epoch.mjd)
+    return adaptive_window_days(newest.semi_major_axis - WGS84_A) + SETTLE_DAYS
+
+
+def manoeuvre_report(case: Case) -> ManoeuvreReport:
+    """Manoeuvres in the last :data:`DETECT_DAYS` days of the case's history."""
+    end = case.sets[-1].epoch.mjd
+    return detect_manoeuvres([s for s in case.sets if s.epoch.mjd >= end - DETECT_DAYS])
+
+
+def exclusion(case: Case, report: ManoeuvreReport, at: Time) -> tuple[str, float]:
+    """Why a prediction of ``case`` from ``at`` is excluded ('' when it is made), and the
+    manoeuvre-free days before ``at``."""
+    before = [s for s in case.sets if s.epoch.mjd <= at.mjd]
+    if not before:
+        return "excluded: no element set before the prediction date", math.nan
+    history = (at - case.sets[0].epoch).to_value("day")
+    if history < MIN_HISTORY_DAYS:
+        return (
+            f"excluded: only {history:.1f} d of history before the prediction date "
+            f"(need {MIN_HISTORY_DAYS:g})",
+            math.nan,
+        )
+    later = report.after(at)
+    if later:
+        return f"excluded: manoeuvre after the prediction date: {later[0].describe()}", 0.0
+    free = float(at.mjd - max(report.natural_since.mjd, case.sets[0].epoch.mjd))
+    need = clean_days_needed(before)
+    if free < need:
+        last = report.before(at)
+        what = last[-1].describe() if last else "start of the history"
+        return (
+            f"excluded: {free:.1f} d without manoeuvre before the prediction date "
+            f"(need {need:.1f}; last: {what})",
+            free,
+        )
+    return "", free
 
 
 def validate_case(
@@ -212,7 +215,8 @@ def validate_case(
     samples: int = 100,
     seed: int = 1,
 ) -> list[Row]:
-    """Predictions of one case from ``horizons`` days before its truth."""
+    """Predictions of one case from ``horizons`` days before its truth; excluded horizons are
+    rows too, with the reason in ``status``."""
     if not case.reaches_reentry:
         return [
             Row(case.name, h, case.sets[-1].epoch, None, None, None, None, "", case.note)
@@ -224,26 +228,53 @@ def validate_case(
         return [
             Row(case.name, 0.0, case.sets[-1].epoch, None, None, None, None, "", f"no truth: {exc}")
         ]
+    try:
+        report = manoeuvre_report(case)
+    except DeorbitError as exc:
+        at = case.sets[-1].epoch
+        return [Row(case.name, 0.0, at, truth, None, None, None, "", f"excluded: {exc}")]
     rows = []
-    first = case.sets[0].epoch
     for h in horizons:
         at = truth - TimeDelta(h, format="jd")
-        if (at - first).to_value("day") < 5.0:
-            continue  # not enough history before this date
+        why, free = exclusion(case, report, at)
+        if why:
+            rows.append(Row(case.name, h, at, truth, None, None, None, "", why, natural_days=free))
+            continue
         try:
             pred = predict_reentry(
                 list(case.sets), at=at, samples=samples, seed=seed, ground_track=False
             )
         except DeorbitError as exc:
-            rows.append(Row(case.name, h, at, truth, None, None, None, "", f"skipped: {exc}"))
-            continue
-        fit = pred.fit
-        reason = _not_natural(case, fit, at)
-        if reason:
-            rows.append(Row(case.name, h, at, truth, None, None, None, pred.weather, reason))
+            rows.append(
+                Row(
+                    case.name,
+                    h,
+                    at,
+                    truth,
+                    None,
+                    None,
+                    None,
+                    "",
+                    f"failed: {exc}",
+                    natural_days=free,
+                )
+            )
             continue
         rows.append(
-            Row(case.name, h, at, truth, pred.median, pred.p05, pred.p95, pred.weather, "ok")
+            Row(
+                case.name,
+                h,
+                at,
+                truth,
+                pred.median,
+                pred.p05,
+                pred.p95,
+                pred.weather,
+                "ok",
+                k=pred.fit.k,
+                fit_rms_m=pred.fit.rms,
+                natural_days=free,
+            )
         )
     return rows
 
@@ -268,7 +299,8 @@ def score(rows: Sequence[Row]) -> dict:
     """Mean |error| / remaining over the scored rows, overall and per horizon, and the share of
     truths inside the 5-95 % window."""
     ok = [r for r in rows if r.status == "ok"]
-    out: dict = {"scored": len(ok)}
+    out: dict = {"scored": len(ok), "excluded": sum(r.status.startswith("excluded") for r in rows)}
+    out["failed"] = sum(r.status.startswith(("failed", "no truth")) for r in rows)
     if not ok:
         return out
     out["mean_abs_relative_error"] = float(np.mean([abs(r.relative_error) for r in ok]))
