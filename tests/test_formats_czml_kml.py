@@ -281,3 +281,30 @@ def test_cli_convert_geojson_and_oem(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("error:") for line in err)
     assert "no such file" in err[0] and "choose one of kml, czml" in err[1]
+
+
+def test_results_folder_exports(tmp_path):
+    """A plan results folder: every final arc becomes a CZML and a KML document holding the
+    trajectory and the footprint/zone features next to it."""
+    from deorbit.formats.geojson import write_geojson
+    from deorbit.formats.oem import write_oem
+    from deorbit.formats.results_exports import write_level_exports
+
+    assert write_level_exports(tmp_path) == []
+    times, r = _orbit(40)
+    write_oem(tmp_path / "final_average.oem", times, r, np.zeros_like(r), object_name="ISS")
+    write_geojson(tmp_path / "footprint_average.geojson", _zone_collection())
+    written = write_level_exports(tmp_path)
+    assert sorted(p.name for p in written) == ["final_average.czml", "final_average.kml"]
+    packets = czml.read_czml(tmp_path / "final_average.czml")
+    _validate_czml(packets)
+    assert len(packets) == 2 + 4  # document, trajectory, point, 2 track pieces, polygon
+    feats = kml.read_kml(tmp_path / "final_average.kml")["features"]
+    assert [f["properties"]["kind"] for f in feats] == [
+        "aim point",
+        "ground track",
+        "target zone",
+        "trajectory",
+    ]
+    alt = np.array(feats[-1]["geometry"]["coordinates"])[:, 2]
+    assert np.all((alt > 390e3) & (alt < 430e3))  # a 400 km circular orbit over the ellipsoid

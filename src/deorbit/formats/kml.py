@@ -130,39 +130,51 @@ def _serialise(root: ET.Element) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
 
-def geojson_to_kml(collection: dict, name: str = "deorbit") -> str:
-    """KML text for a GeoJSON FeatureCollection (one Placemark per feature, styled by its
-    ``kind`` property, properties kept as ExtendedData)."""
-    if collection.get("type") != "FeatureCollection":
+def kml_document(
+    name: str,
+    collection: dict | None = None,
+    trajectories: Sequence[tuple[str, Time, np.ndarray, np.ndarray, np.ndarray]] = (),
+) -> str:
+    """KML text with one Placemark per feature of a GeoJSON FeatureCollection (styled by its
+    ``kind`` property, properties kept as ExtendedData) and one per 3-D trajectory
+    ``(name, times, lat_deg, lon_deg, alt_m)``: an absolute-altitude LineString with the time
+    span it covers (geodetic degrees, height above the ellipsoid in m)."""
+    if collection is not None and collection.get("type") != "FeatureCollection":
         raise InputError("KML: expected a GeoJSON FeatureCollection")
     root, doc = _document(name)
-    for feat in collection.get("features", []):
+    for feat in (collection or {}).get("features", []):
         props = dict(feat.get("properties") or {})
         kind = str(props.get("kind", "feature"))
         pm = _placemark(doc, str(props.get("name", kind)), props, kind)
         _geometry(pm, feat.get("geometry") or {})
+    for label, times, lat_deg, lon_deg, alt_m in trajectories:
+        lat, lon, alt = (np.asarray(x, dtype=float) for x in (lat_deg, lon_deg, alt_m))
+        if not (lat.shape == lon.shape == alt.shape) or lat.size < 2 or lat.size != len(times):
+            raise InputError(f"KML trajectory {label!r}: lat, lon, alt, times must be equal, >= 2")
+        pm = _placemark(doc, label, {"kind": "trajectory", "name": label}, "ground track")
+        span = _sub(pm, "TimeSpan")
+        _sub(span, "begin", str(times[0].utc.isot) + "Z")
+        _sub(span, "end", str(times[-1].utc.isot) + "Z")
+        _geometry(
+            pm,
+            {"type": "LineString", "coordinates": np.column_stack([lon, lat, alt]).tolist()},
+            absolute=True,
+        )
     return _serialise(root)
+
+
+def geojson_to_kml(collection: dict, name: str = "deorbit") -> str:
+    """KML text for a GeoJSON FeatureCollection (see :func:`kml_document`)."""
+    if collection.get("type") != "FeatureCollection":
+        raise InputError("KML: expected a GeoJSON FeatureCollection")
+    return kml_document(name, collection)
 
 
 def trajectory_kml(
     name: str, times: Time, lat_deg: np.ndarray, lon_deg: np.ndarray, alt_m: np.ndarray
 ) -> str:
-    """KML of a 3-D trajectory: one absolute-altitude LineString with the time span it covers
-    (geodetic latitude and longitude in degrees, height above the ellipsoid in m)."""
-    lat, lon, alt = (np.asarray(x, dtype=float) for x in (lat_deg, lon_deg, alt_m))
-    if not (lat.shape == lon.shape == alt.shape) or lat.size < 2 or lat.size != len(times):
-        raise InputError("KML trajectory: lat, lon, alt and times must be equal and >= 2 long")
-    root, doc = _document(name)
-    pm = _placemark(doc, name, {"kind": "trajectory"}, "ground track")
-    span = _sub(pm, "TimeSpan")
-    _sub(span, "begin", str(times[0].utc.isot) + "Z")
-    _sub(span, "end", str(times[-1].utc.isot) + "Z")
-    _geometry(
-        pm,
-        {"type": "LineString", "coordinates": np.column_stack([lon, lat, alt]).tolist()},
-        absolute=True,
-    )
-    return _serialise(root)
+    """KML of one 3-D trajectory (see :func:`kml_document`)."""
+    return kml_document(name, None, [(name, times, lat_deg, lon_deg, alt_m)])
 
 
 def write_kml(path: str | Path, text: str) -> Path:
