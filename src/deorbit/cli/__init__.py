@@ -32,6 +32,7 @@ _COMMAND_MODULES = (
     "traffic_cmd",
     "controlled_cmd",
     "convert_cmd",
+    "report_cmd",
 )
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"deorbit.cli.{_name}")

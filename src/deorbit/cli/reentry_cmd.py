@@ -14,7 +14,7 @@ from deorbit.cli._app import app, console
 from deorbit.cli._inputs import progress_bar
 from deorbit.core.time import iso, to_time
 from deorbit.errors import InputError
-from deorbit.formats.atomic import write_json_atomic
+from deorbit.formats.atomic import atomic_path, write_json_atomic
 from deorbit.formats.catalog import read_elements, select
 from deorbit.formats.geojson import write_geojson
 from deorbit.reentry.validation import (
@@ -46,7 +46,8 @@ def reentry(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Write reentry.json and reentry.geojson here.")
+        Path | None,
+        typer.Option("--out", help="Write reentry.json, reentry.geojson and report.html here."),
     ] = None,
 ) -> None:
     """Reentry window (120 km interface) of an object from its TLE history: drag scale fitted
@@ -62,8 +63,13 @@ def reentry(
     pred = predict_reentry(sets, at=at, samples=samples, seed=seed, window_days=window)
     summary = pred.summary()
     if out is not None:
-        _write_json(out / "reentry.json", summary)
+        from deorbit.report import write_reentry_report
+
+        # the file also keeps every sample's interface time (the report's histogram)
+        samples_utc = [t + "Z" for t in pred.sample_times.utc.strftime("%Y-%m-%dT%H:%M:%S")]
+        _write_json(out / "reentry.json", {**summary, "sample_times": samples_utc})
         write_geojson(out / "reentry.geojson", pred.geojson())
+        write_reentry_report(out)
     if as_json:
         console.print_json(json.dumps(summary))
         return
@@ -90,7 +96,7 @@ def reentry(
         when, lat, lon = pred.impact
         t.add_row("expected impact (median)", f"{iso(when)}  {lat:+.2f}°, {lon:+.2f}°")
     if out is not None:
-        t.add_row("written", f"{out / 'reentry.json'}, {out / 'reentry.geojson'}")
+        t.add_row("written", f"{out}/ (reentry.json, reentry.geojson, report.html)")
     console.print(t)
 
 
@@ -186,6 +192,10 @@ def screen(
         str | None, typer.Option("--scheduler", help="Dask scheduler address (tcp://...).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write screen.json, screen.csv and report.html here."),
+    ] = None,
 ) -> None:
     """Every object of a catalogue: which reenter within the horizon, by date, with windows."""
     from deorbit.reentry.screening import parse_horizon
@@ -199,22 +209,20 @@ def screen(
     result = run_screen(read_elements(catalog), horizon, samples, seed, workers, scheduler)
     rows = result.rows()
     likely = [r for r in rows if r["median"] is not None]
+    data = {
+        "objects": result.objects,
+        "ensemble_candidates": result.candidates,
+        "horizon_days": horizon,
+        "weather": result.weather,
+        "reentries": rows,
+        "not_screened": [
+            {"norad_id": n, "name": nm, "reason": why} for n, nm, why in result.not_screened
+        ],
+    }
+    if out is not None:
+        _write_screen(out, data, catalog)
     if as_json:
-        console.print_json(
-            json.dumps(
-                {
-                    "objects": result.objects,
-                    "ensemble_candidates": result.candidates,
-                    "horizon_days": horizon,
-                    "weather": result.weather,
-                    "reentries": rows,
-                    "not_screened": [
-                        {"norad_id": n, "name": nm, "reason": why}
-                        for n, nm, why in result.not_screened
-                    ],
-                }
-            )
-        )
+        console.print_json(json.dumps(data))
         return
     t = Table(
         title=f"Reentries within {horizon:g} days ({len(likely)} likely of "
@@ -236,8 +244,31 @@ def screen(
             f"{r['fraction_within_horizon']:.0%}",
         )
     console.print(t)
+    if out is not None:
+        console.print(f"written: {out}/ (screen.json, screen.csv, report.html)")
     if result.not_screened:
         console.print(
             f"not screened: {len(result.not_screened)} low objects "
             "(eccentric orbit or B* <= 0); see --json"
         )
+
+
+SCREEN_COLUMNS = ("norad_id", "name", "median", "p05", "p95", "fraction_within_horizon")
+
+
+def _write_screen(out: Path, data: dict, catalog: Path) -> None:
+    """screen.json (the --json dict plus the catalogue's name), screen.csv (the sorted rows)
+    and report.html, each written atomically."""
+    import csv
+
+    from deorbit.report import write_screen_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json(out / "screen.json", {**data, "catalog": catalog.name})
+    with atomic_path(out / "screen.csv") as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=SCREEN_COLUMNS)
+            writer.writeheader()
+            for r in data["reentries"]:
+                writer.writerow({k: r.get(k) for k in SCREEN_COLUMNS})
+    write_screen_report(out)

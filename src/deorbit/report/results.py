@@ -1,0 +1,71 @@
+"""Reading a results folder for a report: the error a report raises, and readers that turn a
+missing file into ``None`` and a broken one into a :class:`ReportError` naming the file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from deorbit.errors import InputError
+
+
+class ReportError(InputError):
+    """A results folder that cannot be reported on (not a results folder, or a broken file)."""
+
+
+def read_json(path: Path) -> Any | None:
+    """The parsed JSON of ``path``; None when the file is absent."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportError(f"cannot read {path.name}: {exc}", path) from None
+
+
+def read_geojson(path: Path) -> dict | None:
+    """A GeoJSON FeatureCollection from ``path``; None when absent."""
+    data = read_json(path)
+    if data is None:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        raise ReportError("not a GeoJSON FeatureCollection (no 'features' list)", path)
+    return data
+
+
+def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame | None:
+    """A CSV file as a DataFrame; None when absent."""
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_csv(path, **kwargs)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise ReportError(f"cannot read {path.name}: {exc}", path) from None
+
+
+def read_parquet(path: Path) -> pd.DataFrame | None:
+    """A Parquet file as a DataFrame; None when absent."""
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"cannot read {path.name}: {exc}", path) from None
+
+
+def require_columns(df: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+    """ReportError naming the file and the first missing column."""
+    for col in columns:
+        if col not in df.columns:
+            raise ReportError(f"missing column {col!r}", path)
+
+
+def check_folder(results_dir: Path) -> Path:
+    """``results_dir`` as a Path; ReportError when it is not an existing folder."""
+    path = Path(results_dir)
+    if not path.is_dir():
+        raise ReportError(f"{path}: no such results folder")
+    return path
