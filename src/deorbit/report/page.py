@@ -65,9 +65,10 @@ def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def fmt(value: object, digits: int = 1) -> str:
-    """A number for a table: fixed ``digits`` decimals; tiny or huge values in e-notation;
-    None and NaN as an en dash. Anything else: its escaped text."""
+def fmt(value: object, digits: int | None = None) -> str:
+    """A number for a table: integers with thousands separators; floats with ``digits``
+    decimals, or (by default) to about three significant figures (e-notation below 0.01
+    and from 10 million); None and NaN as an en dash. Anything else: its escaped text."""
     if value is None:
         return "&ndash;"
     if isinstance(value, bool):
@@ -77,10 +78,37 @@ def fmt(value: object, digits: int = 1) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "&ndash;"
-        if value != 0 and (abs(value) < 10 ** (-digits) or abs(value) >= 1e7):
+        if digits is not None:
+            return f"{value:,.{digits}f}"
+        a = abs(value)
+        if a == 0:
+            return "0"
+        if a < 0.01 or a >= 1e7:
             return f"{value:.2e}"
-        return f"{value:,.{digits}f}"
+        if a >= 1000:
+            return f"{value:,.0f}"
+        if a >= 10:
+            return f"{value:.1f}"
+        return f"{value:.3g}"
     return esc(value)
+
+
+_UNITS = (
+    ("_m_s", " (m/s)"),
+    ("_km", " (km)"),
+    ("_deg", " (deg)"),
+    ("_kg", " (kg)"),
+    ("_s", " (s)"),
+    ("_m", " (m)"),
+)
+
+
+def label(key: str) -> str:
+    """A JSON key as a table label: ``delta_v_m_s`` -> ``delta v (m/s)``."""
+    for suffix, unit in _UNITS:
+        if key.endswith(suffix):
+            return key[: -len(suffix)].replace("_", " ") + unit
+    return key.replace("_", " ")
 
 
 def utc(text: str | None) -> str:

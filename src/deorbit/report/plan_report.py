@@ -17,7 +17,7 @@ from plotly.subplots import make_subplots
 
 from deorbit.errors import DeorbitError
 from deorbit.report import maps
-from deorbit.report.page import Cell, Page, cards, esc, fmt, missing, table, utc, verdict
+from deorbit.report.page import Cell, Page, cards, esc, fmt, label, missing, table, utc, verdict
 from deorbit.report.provenance import inputs_html
 from deorbit.report.results import (
     ReportError,
@@ -97,11 +97,11 @@ def _summary_section(page: Page, summary: dict, levels: list[dict]) -> None:
             t = (lv.get("milestones") or {}).get(n)
             alt = (lv.get("milestone_altitudes_km") or {}).get(n)
             text = utc(t) + (f" <small>({alt:.0f} km)</small>" if alt is not None else "")
-            row.append(Cell(text))
+            row.append(Cell(text, True))
         rows.append(row)
     rows.append(["descent, years"] + [lv.get("descent_years") for lv in levels])
     rows.append(["effective perigee, km"] + [lv.get("effective_perigee_km") for lv in levels])
-    rows.append(["feasible"] + [Cell(verdict(lv.get("feasible"))) for lv in levels])
+    rows.append(["feasible"] + [Cell(verdict(lv.get("feasible")), True) for lv in levels])
     body += table(cols, rows, css_id="milestone-table")
     for lv in levels:
         for note in lv.get("notes") or []:
@@ -247,8 +247,9 @@ def _traffic_section(page: Page, out: Path, levels: list[dict]) -> None:
             schedule = read_schedule(sched_path)
         except DeorbitError as exc:
             raise ReportError(f"cannot read the traffic schedule: {exc}", sched_path) from None
-        fig = gantt_figure(schedule, title="")
+        fig = gantt_figure(schedule)
         style(fig, height=720)
+        fig.update_layout(title=None, margin={"t": 30})
         fig.update_layout(legend={"y": -0.12, "yanchor": "top"})
         for k, lv in enumerate(levels):
             t = (lv.get("milestones") or {}).get("last crew leaves")
@@ -491,15 +492,15 @@ def _final_section(page: Page, levels: list[dict], finals: dict) -> None:
         return
     rows = []
     for key in keys:
-        row: list[object] = [key.replace("_", " ")]
+        row: list[object] = [".".join(label(k) for k in key.split("."))]
         for n in names:
             v = per_level[n].get(key)
             if isinstance(v, str) and len(v) >= 16 and v[4:5] == "-" and "T" in v:
-                row.append(Cell(utc(v)))
+                row.append(Cell(utc(v), True))
             elif isinstance(v, float) and "casualty" in key:
                 row.append(Cell(f"{v:.2e}", True))
             else:
-                row.append(v)
+                row.append(Cell(fmt(v), True))
         rows.append(row)
     body = table(["quantity", *names], rows, css_id="final-table")
     body += (
