@@ -15,10 +15,14 @@ Long-term part (orbit-averaged mean elements, :class:`AveragedPropagator`):
 5. the final sequence starts when the lowest point of the mean orbit reaches
    ``final.start_altitude_km`` (terminal event).
 
-Final sequence (numerical Cowell propagation with finite burns, USDV thrust and Isp): the
-perigee-lowering series one revolution apart, a coast, and ``final_burn_after_days`` after the
-first burn the final burn centred on apogee, sized (and re-sized by iteration) so that the
-osculating perigee after it is at or below ``effective_perigee_km``.
+Final sequence (hand-over to :func:`deorbit.mission.targeting.plan_final_phase`: numerical
+Cowell propagation with finite burns, USDV thrust and Isp): from the osculating state when the
+final sequence starts, the perigee-lowering series, a coast, and about
+``final_burn_after_days`` after the first lowering burn the final burn, all timed so that the
+debris footprint's centre falls on the zone's aim point (along and across the track). Their
+propellant is booked in the ledger; the entry trajectory (to breakup) is the level's final arc.
+An infeasible final phase leaves the long-term plan valid and is reported as the level's
+``final_phase_error``.
 """
 
 from __future__ import annotations
@@ -32,25 +36,24 @@ from pathlib import Path
 import numpy as np
 from astropy.time import Time, TimeDelta
 
-from deorbit.core.constants import G0, GM_EARTH, WGS84_A
+from deorbit.core.constants import WGS84_A
 from deorbit.core.elements import ElementSet
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
 from deorbit.core.time import iso
 from deorbit.dynamics.forces import ForceModel
-from deorbit.dynamics.thrust import FiniteBurn
 from deorbit.environment.atmosphere import NRLMSIS
 from deorbit.environment.space_weather import CelestrakSpaceWeather, default_space_weather
 from deorbit.errors import InfeasibleError, ScenarioError
 from deorbit.formats.catalog import bundled_iss, latest, read_elements, select
 from deorbit.mission.phases import Ledger, VehicleAccount, tangential_dv_for_da
 from deorbit.mission.scenario import Scenario
+from deorbit.mission.targeting import Engine, TargetingResult, plan_final_phase
 from deorbit.propagation.averaged import AveragedPropagator
-from deorbit.propagation.events import AltitudeCrossing
 from deorbit.propagation.mean_elements import MeanElements, mean_elements, osculating_state
-from deorbit.propagation.numerical import NumericalPropagator
 from deorbit.propagation.sgp4 import osculating_state_at_epoch
 from deorbit.propagation.trajectory import Trajectory
+from deorbit.reentry.zones import zone_named
 
 DAY = 86400.0
 MONTH = 365.25 / 12.0 * DAY
@@ -86,20 +89,19 @@ class BurnRecord:
 
 @dataclass(frozen=True)
 class FinalPhaseStart:
-    """Hand-over to the final-burn targeting: the osculating TEME state at the start of the
-    final reentry burn, the stack (mass incl. the USDV's remaining propellant) and the USDV
-    engine (thrust N, Isp s); ``burn_duration`` s and ``delta_v`` m/s are this plan's sizing."""
+    """Hand-over to the final-phase targeting (:mod:`deorbit.mission.targeting`): the
+    osculating TEME state when the final sequence starts (lowest point of the mean orbit at
+    ``start_altitude_km``), the stack (mass incl. the USDV and its remaining propellant, kg) and
+    the USDV engine (thrust N, Isp s)."""
 
     state: State
     spacecraft: Spacecraft
     thrust: float
     isp: float
-    burn_duration: float
-    delta_v: float
 
     @property
     def epoch(self) -> Time:
-        """Start of the final burn (UTC)."""
+        """Start of the final sequence (UTC)."""
         return self.state.epoch
 
 
@@ -120,6 +122,9 @@ class LevelResult:
     effective_perigee: float | None
     docking_iterations: int
     notes: list[str] = field(default_factory=list)
+    final_phase: TargetingResult | None = None
+    final_phase_error: str | None = None
+    forces: ForceModel | None = None
 
     def milestone(self, name: str) -> Milestone | None:
         """The first milestone called ``name``."""
@@ -132,8 +137,8 @@ class LevelResult:
 
     @property
     def feasible(self) -> bool:
-        """Every vehicle within its usable propellant and the effective perigee reached."""
-        return self.ledger.feasible and self.effective_perigee is not None
+        """Every vehicle within its usable propellant and the final phase planned."""
+        return self.ledger.feasible and self.final_phase is not None
 
     @property
     def descent_days(self) -> float | None:
@@ -413,154 +418,86 @@ class _Descent:
         return run_lo, passes
 
     # -- final sequence ----------------------------------------------------------------------
-    def final_sequence(
-        self, run: _Run
-    ) -> tuple[Trajectory | None, FinalPhaseStart | None, float | None]:
-        """Numerical USDV series and final burn; books their propellant in the run."""
+    def final_start(self, run: _Run) -> FinalPhaseStart:
+        """The hand-over at "final sequence starts": osculating state, the stack with the
+        USDV's propellant still in its tanks (reserve included), the USDV engine."""
         s, fin = self.s, self.s.phases.final
         usdv = s.vehicles[fin.vehicle]
         acc = run.ledger.accounts[fin.vehicle]
-        zonal = s.environment.zonal_degree
-        t0 = run.t
-        epoch0 = self.epoch + TimeDelta(t0, format="sec")
-        osc = osculating_state(MeanElements(epoch0, *run.y), 0.0, zonal)
-        numerical = NumericalPropagator(self.forces)
-        a = float(run.y[0])
-        period = 2 * math.pi * math.sqrt(a**3 / GM_EARTH)
-        mdot = usdv.thrust_n / (usdv.isp_s * G0)
-        # series: circular a -> perigee series_perigee_km, burns one revolution apart
-        rp = WGS84_A + fin.series_perigee_km * 1e3
-        dv_total = math.sqrt(GM_EARTH / a) - math.sqrt(2 * GM_EARTH * rp / (a * (a + rp)))
-        dv_each = dv_total / fin.series_burns
-        mass = run.mass
-        burns = []
-        for k in range(fin.series_burns):
-            prop = run.ledger.spend(fin.vehicle, mass, dv_each, usdv.isp_s)
-            run.burns.append(
-                BurnRecord(
-                    "final",
-                    fin.vehicle,
-                    t0 + 600 + k * period,
-                    dv_each,
-                    prop,
-                    run.mean_altitude,
-                    run.mean_altitude,
-                )
-            )
-            burns.append(
-                FiniteBurn(
-                    600.0 + k * period,
-                    prop / mdot,
-                    usdv.thrust_n,
-                    usdv.isp_s,
-                    name=f"USDV perigee-lowering burn {k + 1}",
-                )
-            )
-            mass -= prop
-        run.milestones.append(
-            Milestone("USDV burn series starts", t0 + 600.0, run.mean_altitude, "final")
-        )
-        if not run.ledger.feasible:
-            return None, None, None
-        onboard = max(
-            acc.budget - (acc.used - sum(b.propellant for b in run.burns[-fin.series_burns :])), 0.0
-        )
+        epoch0 = self.epoch + TimeDelta(run.t, format="sec")
+        osc = osculating_state(MeanElements(epoch0, *run.y), 0.0, s.environment.zonal_degree)
         sc = Spacecraft(
             run.mass,
             self.area,
             s.station.cd,
-            propellant=min(onboard, run.mass * 0.5),
+            propellant=min(max(acc.budget - acc.used, 0.0), 0.5 * run.mass),
             name=s.station.name,
         )
-        t_final = 600.0 + fin.final_burn_after_days * DAY
-        coast = numerical.propagate(
-            osc,
-            sc,
-            t_final - period,
-            burns=burns,
-            events=[AltitudeCrossing(ENTRY_INTERFACE, -1, True, "entry interface")],
-            output_step=600.0,
-        )
-        if coast.event("entry interface") is not None:
-            raise InfeasibleError("the station reaches the entry interface before the final burn")
-        end = coast.y[-1]
-        sc_after = Spacecraft(
-            float(end[6]) if coast.y.shape[1] > 6 else mass,
-            self.area,
-            s.station.cd,
-            propellant=max(sc.propellant - (run.mass - mass), 0.0),
-            name=s.station.name,
-        )
-        st = State(coast.end_time, end[:3], end[3:6])
-        rev = numerical.propagate(st, sc_after, 1.1 * period, output_step=10.0)
-        radius = np.linalg.norm(rev.y[:, :3], axis=1)
-        i_apo = int(np.argmax(radius))
-        q = rev.quantities()
-        ha, hp = float(q["apogee_altitude"][i_apo]), float(q["perigee_altitude"][i_apo])
-        ra, rp_now = WGS84_A + ha, WGS84_A + hp
-        aim = fin.effective_perigee_km * 1e3 - 5e3
-        rp_aim = WGS84_A + aim
-        dv = math.sqrt(2 * GM_EARTH * rp_now / (ra * (ra + rp_now))) - math.sqrt(
-            2 * GM_EARTH * rp_aim / (ra * (ra + rp_aim))
-        )
-        arc = start = None
-        eff = None
-        for _ in range(5):
-            prop = sc_after.mass * (1 - math.exp(-dv / (usdv.isp_s * G0)))
-            if prop > sc_after.propellant:
-                break
-            dur = prop / mdot
-            i0 = max(int(np.searchsorted(rev.t, rev.t[i_apo] - dur / 2)), 0)
-            st0 = State(rev.times[i0], rev.y[i0, :3], rev.y[i0, 3:6])
-            start = FinalPhaseStart(st0, sc_after, usdv.thrust_n, usdv.isp_s, dur, dv)
-            arc = numerical.propagate(
-                st0,
-                sc_after,
-                dur + 3 * 3600.0,
-                burns=[FiniteBurn(0.0, dur, usdv.thrust_n, usdv.isp_s, name="USDV final burn")],
-                events=[AltitudeCrossing(ENTRY_INTERFACE, -1, True, "entry interface")],
-                output_step=10.0,
+        return FinalPhaseStart(osc, sc, usdv.thrust_n, usdv.isp_s)
+
+    def final_sequence(
+        self, run: _Run
+    ) -> tuple[FinalPhaseStart, TargetingResult | None, str | None]:
+        """Plan and fly the USDV's lowering series and final burn from the hand-over state
+        (:func:`deorbit.mission.targeting.plan_final_phase`, scenario values), book their
+        propellant in the run's ledger and their milestones. An infeasible final phase is
+        returned as its reason (the long-term plan stays valid)."""
+        fin = self.s.phases.final
+        start = self.final_start(run)
+        t0 = run.t
+        try:
+            plan = plan_final_phase(
+                start.state,
+                start.spacecraft,
+                self.forces,
+                Engine(start.thrust, start.isp),
+                zone=zone_named(fin.zone),
+                series_burns=fin.series_burns,
+                series_perigee=fin.series_perigee_km * 1e3,
+                perigee_range=(fin.perigee_range[0] * 1e3, fin.perigee_range[1] * 1e3),
+                final_after=fin.final_burn_after_days * DAY,
+                window=fin.final_burn_window_days * DAY,
+                delays=tuple(k * DAY for k in range(math.floor(fin.series_delay_max_days) + 1)),
+                target_perigee=fin.final_burn_perigee_km * 1e3,
+                cross_tolerance=fin.cross_track_tolerance_km * 1e3,
+                cross_limit=fin.cross_track_limit_km * 1e3,
             )
-            j = min(int(np.searchsorted(arc.t, dur + 1.0)), arc.t.size - 1)
-            eff = float(arc.quantities()["perigee_altitude"][j])
-            if eff <= fin.effective_perigee_km * 1e3:
-                break
-            dv *= (ha - aim) / max(ha - eff, 1.0)
-            eff = None
-        prop = sc_after.mass * (1 - math.exp(-dv / (usdv.isp_s * G0)))
-        if start is not None:
-            t_burn = t0 + float((start.state.epoch - epoch0).to_value("s"))
-        else:
-            t_burn = t0 + t_final
-            self.notes.append(
-                f"the final burn needs {prop:.0f} kg but the USDV has "
-                f"{sc_after.propellant:.0f} kg on board"
+        except InfeasibleError as exc:
+            self.notes.append(f"final phase infeasible: {exc}")
+            return start, None, str(exc)
+        mass = run.mass
+        for burn, dv in zip(plan.burns, plan.delta_v, strict=True):
+            prop = run.ledger.spend(fin.vehicle, mass, dv, start.isp)
+            mass -= prop
+            final = burn is plan.final_burn
+            run.burns.append(
+                BurnRecord(
+                    "final",
+                    fin.vehicle,
+                    t0 + burn.start,
+                    dv,
+                    prop,
+                    run.mean_altitude,
+                    plan.effective_perigee if final else run.mean_altitude,
+                )
             )
-        if eff is None and start is not None:
-            self.notes.append(
-                f"the final burn did not reach an effective perigee of "
-                f"{fin.effective_perigee_km:g} km in 5 sizing iterations"
-            )
-        run.ledger.spend(fin.vehicle, sc_after.mass, dv, usdv.isp_s)
-        run.burns.append(
-            BurnRecord(
-                "final",
-                fin.vehicle,
-                float(t_burn),
-                dv,
-                prop,
-                ha,
-                eff if eff is not None else float("nan"),
-            )
-        )
-        run.milestones.append(Milestone("final burn", float(t_burn), float(ha), "final"))
-        if arc is not None and arc.event("entry interface") is not None:
-            ev = arc.event("entry interface")
-            t_ei = float((ev.time - self.epoch).to_value("s"))
+        run.mass = mass
+        first = plan.burns[0]
+        alt = run.mean_altitude
+        run.milestones.append(Milestone("USDV burn series starts", t0 + first.start, alt, "final"))
+        run.milestones.append(Milestone("final burn", t0 + plan.final_burn.start, alt, "final"))
+        traj = plan.entry.trajectory
+        h = traj.quantities()["altitude"]
+        below = np.flatnonzero((traj.t > plan.final_burn.start) & (h <= ENTRY_INTERFACE))
+        if below.size:
             run.milestones.append(
-                Milestone("entry interface 120 km", t_ei, ENTRY_INTERFACE, "final")
-            )
-        return arc, start, eff
+                Milestone("entry interface 120 km", t0 + float(traj.t[below[0]]), ENTRY_INTERFACE,
+                          "final")
+            )  # fmt: skip
+        run.milestones.append(
+            Milestone("breakup", t0 + float(plan.entry.t), plan.entry.breakup_altitude, "final")
+        )
+        return start, plan, None
 
 
 def plan_level(
@@ -574,10 +511,13 @@ def plan_level(
     """The descent under one solar-activity ``level`` (WEAK, AVERAGE, STRONG)."""
     d = _Descent(scenario, mean0, forces_for(scenario, level), rate_km_per_month, lowering_start)
     run, passes = d.long_term()
-    arc = start = eff = None
+    arc = eff = plan = error = None
+    start = d.final_start(run)
     notes = d.notes
     if final_sequence:
-        arc, start, eff = d.final_sequence(run)
+        start, plan, error = d.final_sequence(run)
+        if plan is not None:
+            arc, eff = plan.entry.trajectory, plan.effective_perigee
     else:
         t_fb = run.t + 600.0 + scenario.phases.final.final_burn_after_days * DAY
         run.milestones.append(Milestone("final burn", t_fb, run.mean_altitude, "final"))
@@ -600,6 +540,9 @@ def plan_level(
         eff,
         passes,
         notes,
+        plan,
+        error,
+        d.forces,
     )
 
 
@@ -642,13 +585,13 @@ def plan_descent(
 def final_phase_start(
     scenario: Scenario, level: str = "AVERAGE", base: Path | None = None
 ) -> FinalPhaseStart:
-    """State, epoch and spacecraft at the start of the final reentry burn under ``level``
-    (for :mod:`deorbit.mission.targeting`)."""
+    """State, epoch and stack when the final sequence starts under ``level`` (the long-term
+    part only; for :mod:`deorbit.mission.targeting`)."""
     es = start_elements(scenario, base)
-    res = plan_level(scenario, initial_mean(es, scenario.environment.zonal_degree), level)
-    if res.final_start is None:
-        res.ledger.check()
-        raise InfeasibleError("the final burn could not be sized with the USDV's propellant")
+    res = plan_level(
+        scenario, initial_mean(es, scenario.environment.zonal_degree), level, final_sequence=False
+    )
+    assert res.final_start is not None
     return res.final_start
 
 

@@ -169,17 +169,59 @@ class CrewDeparture(_Strict):
 
 class FinalSequence(_Strict):
     """From ``start_altitude_km`` (lowest point of the mean orbit) the USDV lowers perigee in
-    ``series_burns`` burns to ``series_perigee_km``; ``final_burn_after_days`` after the first
-    of them it does the final burn to an effective perigee at or below
-    ``effective_perigee_km``."""
+    ``series_burns`` burns (one revolution apart) to a series perigee near
+    ``series_perigee_km``; about ``final_burn_after_days`` after the first of them it does the
+    final burn to a vacuum perigee of ``final_burn_perigee_km`` (effective perigee at or below
+    ``effective_perigee_km``), aimed at the ``zone``'s aim point.
+
+    Cross-track control: the series perigee is searched within ``series_perigee_range_km`` and
+    the series may start up to ``series_delay_max_days`` (whole days) late, the final burn
+    within ``final_burn_window_days`` of its nominal date, until the footprint centre's
+    cross-track miss is below ``cross_track_tolerance_km`` (no plan above
+    ``cross_track_limit_km``). ``montecarlo_samples`` dispersed runs of the final phase, and
+    ``burn_failure_probability`` for NASA-STD-8719.14C Req. 4.7-1c."""
 
     vehicle: str
     start_altitude_km: Km
     series_burns: int = Field(ge=1, le=10)
     series_perigee_km: Km
+    series_perigee_range_km: tuple[Km, Km] | None = None
+    series_delay_max_days: float = Field(2.0, ge=0, le=10)
     final_burn_after_days: Days
+    final_burn_window_days: Days = 0.5
+    final_burn_perigee_km: Km = 0.0
     effective_perigee_km: Km
     propellant_margin: float = Field(0.1, ge=0, lt=1)
+    zone: str = "spoua"
+    cross_track_tolerance_km: Km = Field(5.0, gt=0)
+    cross_track_limit_km: Km = Field(25.0, gt=0)
+    montecarlo_samples: int = Field(1000, ge=1, le=1_000_000)
+    burn_failure_probability: float = Field(0.1, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _final_checks(self) -> FinalSequence:
+        from deorbit.reentry.zones import ZONES
+
+        if self.zone.lower() not in ZONES:
+            raise ValueError(f"zone {self.zone!r} unknown (known: {', '.join(ZONES)})")
+        lo, hi = self.perigee_range
+        if not lo <= self.series_perigee_km <= hi:
+            raise ValueError(
+                f"series_perigee_km {self.series_perigee_km:g} outside series_perigee_range_km "
+                f"[{lo:g}, {hi:g}]"
+            )
+        if self.final_burn_perigee_km > self.effective_perigee_km:
+            raise ValueError("final_burn_perigee_km must not exceed effective_perigee_km")
+        if self.cross_track_tolerance_km > self.cross_track_limit_km:
+            raise ValueError("cross_track_tolerance_km must not exceed cross_track_limit_km")
+        return self
+
+    @property
+    def perigee_range(self) -> tuple[float, float]:
+        """Searched series perigees (km): the range given, else the nominal value alone."""
+        if self.series_perigee_range_km is None:
+            return (self.series_perigee_km, self.series_perigee_km)
+        return self.series_perigee_range_km
 
 
 class Phases(_Strict):
@@ -228,9 +270,10 @@ class Scenario(_Strict):
                 )
         to_time(p.operations.until)  # a bad date is an error here, not mid-run
         f = p.final
-        if not f.effective_perigee_km < f.series_perigee_km < f.start_altitude_km:
+        lo, hi = f.perigee_range
+        if not f.effective_perigee_km < lo <= hi < f.start_altitude_km:
             raise ValueError(
-                "phases.final needs effective_perigee_km < series_perigee_km < start_altitude_km"
+                "phases.final needs effective_perigee_km < series perigees < start_altitude_km"
             )
         if not f.start_altitude_km < p.crew_departure.altitude_km < p.operations.band_km[0]:
             raise ValueError(

@@ -33,6 +33,7 @@ from deorbit.dynamics.forces import ForceModel
 from deorbit.dynamics.thrust import RETROGRADE, FiniteBurn, ImpulsiveBurn
 from deorbit.errors import BurnError, InfeasibleError, InputError
 from deorbit.propagation.events import BREAKUP_ALTITUDE
+from deorbit.propagation.mean_elements import MeanElements, mean_elements
 from deorbit.propagation.numerical import NumericalPropagator
 from deorbit.reentry.breakup import BREAKUP_DELTA_V, release
 from deorbit.reentry.entry import EntryResult, fly_to_breakup
@@ -96,7 +97,13 @@ def perigee_lowering_delta_v(r: np.ndarray, v: np.ndarray, target_perigee: float
 
 @dataclass
 class TargetingResult:
-    """The planned burns, the resulting entry and footprint, and the misses (m)."""
+    """The planned burns, the resulting entry and footprint, and the misses (m).
+
+    ``burns`` holds the perigee-lowering burns then the final burn, times in s after the
+    epoch of ``state`` (the state the plan starts from); ``delta_v`` the ideal Δv (m/s) of each
+    burn in that order; ``planned_perigees`` the vacuum perigee (m above the equatorial radius)
+    each lowering burn aims at; ``series_perigee`` the last of them (None without a series).
+    """
 
     burns: list[FiniteBurn | ImpulsiveBurn]
     final_burn: FiniteBurn
@@ -109,6 +116,26 @@ class TargetingResult:
     iterations: int
     effective_perigee: float
     history: list[tuple[float, float]] = field(default_factory=list)
+    delta_v: list[float] = field(default_factory=list)
+    planned_perigees: list[float] = field(default_factory=list)
+    series_perigee: float | None = None
+    state: State | None = None
+    cross_history: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def lowering_burns(self) -> list[FiniteBurn | ImpulsiveBurn]:
+        """The burns before the final burn."""
+        return [b for b in self.burns if b is not self.final_burn]
+
+    def perigee_after(self, burn: FiniteBurn, zonal_degree: int = 6) -> float:
+        """Mean vacuum perigee (m above the equatorial radius) just after ``burn``, from the
+        flown trajectory (mean elements remove the J2 short-period swing of the osculating
+        perigee, several km at 220 km)."""
+        ev = self.entry.trajectory.event(f"{burn.name} end")
+        if ev is None:
+            raise InfeasibleError(f"the flight has no end of {burn.name!r}")
+        me = mean_elements(State(ev.time, ev.y[:3], ev.y[3:6]), zonal_degree)
+        return me.a * (1.0 - me.e) - WGS84_A
 
 
 def fly_plan(
@@ -139,6 +166,112 @@ def _effective_perigee(entry: EntryResult, name: str) -> float:
     return float(rp) - WGS84_A
 
 
+def _burn_end(b: FiniteBurn | ImpulsiveBurn) -> float:
+    return b.end if isinstance(b, FiniteBurn) else b.time
+
+
+@dataclass
+class _Along:
+    """Outcome of the along-track iteration."""
+
+    entry: EntryResult
+    footprint: Footprint
+    burn: FiniteBurn
+    along: float
+    cross: float
+    iterations: int
+    history: list[tuple[float, float]]
+
+
+def _target_along(
+    state: State,
+    spacecraft: Spacecraft,
+    forces: ForceModel,
+    engine: Engine,
+    lowering: list[FiniteBurn | ImpulsiveBurn],
+    mass: float,
+    dv: float,
+    centre: float,
+    ground_speed: float,
+    zone: TargetZone,
+    fragments: FragmentList,
+    breakup_altitude: float,
+    breakup_dv: float,
+    seed: int,
+    tolerance: float,
+    max_iterations: int,
+) -> _Along:
+    """Move the final burn's centre (s) until the footprint centre's along-track miss is
+    below ``tolerance`` m: first step by the ground speed, then secant steps."""
+    aim_lat, aim_lon = zone.aim
+    history: list[tuple[float, float]] = []
+    prev: tuple[float, float] | None = None
+    for it in range(1, max_iterations + 1):
+        burn = engine.burn(mass, dv, centre)
+        entry, fp = fly_plan(
+            state,
+            spacecraft,
+            forces,
+            [*lowering, burn],
+            fragments,
+            breakup_altitude,
+            breakup_dv,
+            seed,
+            max_duration=centre + 6 * 3600.0,
+        )
+        if fp is None:
+            raise InfeasibleError(
+                f"final burn of {dv:.1f} m/s at t+{centre:.0f} s does not bring the stack down",
+                None,
+            )
+        c_lat, c_lon = fp.centre
+        a, c = along_cross(aim_lat, aim_lon, fp.azimuth, np.array([c_lat]), np.array([c_lon]))
+        miss = float(a[0])  # > 0: footprint centre downrange of the aim
+        history.append((centre, miss))
+        if abs(miss) <= tolerance:
+            return _Along(entry, fp, burn, miss, float(c[0]), it, history)
+        if prev is not None and prev[1] != miss:
+            slope = (miss - prev[1]) / (centre - prev[0])
+        else:
+            slope = ground_speed
+        prev = (centre, miss)
+        centre = centre - miss / slope
+    raise InfeasibleError(
+        f"targeting did not converge in {max_iterations} iterations "
+        f"(last along-track miss {history[-1][1] / 1e3:.1f} km)",
+        None,
+    )
+
+
+def _coast(
+    state: State,
+    spacecraft: Spacecraft,
+    forces: ForceModel,
+    lowering: Sequence[FiniteBurn | ImpulsiveBurn],
+    until: float,
+):
+    """The stack's flight without the final burn, sampled every 10 s, with its ground track
+    (lat, lon rad) and ground speed (m/s, median)."""
+    coast = NumericalPropagator(forces).propagate(
+        state, spacecraft, until, burns=lowering, output_step=10.0
+    )
+    q = coast.quantities()
+    lat, lon = q["latitude"], q["longitude"]
+    step = great_circle_distance(lat[1:], lon[1:], lat[:-1], lon[:-1]) / np.diff(coast.t)
+    return coast, lat, lon, float(np.median(step))
+
+
+def _lead(coast, lat, lon, fp: Footprint, centre: float, period: float) -> float:
+    """Time from a burn centred at ``centre`` s to the coast track's pass over the footprint
+    centre, s (searched within two revolutions after the burn)."""
+    c_lat, c_lon = fp.centre
+    window = np.flatnonzero((coast.t >= centre) & (coast.t <= centre + 2 * period))
+    if window.size == 0:
+        raise InfeasibleError("the coast ends before the footprint's revolution", None)
+    d = great_circle_distance(lat[window], lon[window], c_lat, c_lon)
+    return float(coast.t[window[int(np.argmin(d))]]) - centre
+
+
 def plan_final_burn(
     state: State,
     spacecraft: Spacecraft,
@@ -158,10 +291,12 @@ def plan_final_burn(
     max_iterations: int = 8,
     seed: int = 0,
 ) -> TargetingResult:
-    """Plan the final burn so that the footprint centre falls on ``zone``'s aim point.
+    """Plan the final burn (along-track only) so that the footprint centre falls on
+    ``zone``'s aim point, given lowering burns: the revolution whose coast track passes
+    closest to the aim within ``search_window`` s, then the burn time.
 
-    ``earliest`` s after the epoch (and after the lowering burns) is the earliest burn start;
-    revolutions within ``search_window`` s are considered.
+    ``earliest`` s after the epoch (and after the lowering burns) is the earliest burn start.
+    :func:`plan_final_phase` also plans the lowering burns and corrects the cross-track miss.
 
     Raises
     ------
@@ -170,20 +305,15 @@ def plan_final_burn(
     """
     fragments = fragments or default_iss_fragments()
     lowering = list(lowering_burns)
-    t_free = max([earliest] + [b.end if isinstance(b, FiniteBurn) else b.time for b in lowering])
-    coast = NumericalPropagator(forces).propagate(
-        state, spacecraft, t_free + search_window, burns=lowering, output_step=10.0
+    t_free = max([earliest] + [_burn_end(b) for b in lowering])
+    coast, lat, lon, ground_speed = _coast(
+        state, spacecraft, forces, lowering, t_free + search_window
     )
-    q = coast.quantities()
-    lat, lon, t = q["latitude"], q["longitude"], coast.t
-    if coast.t[-1] < t_free + 0.5 * search_window:
+    t = coast.t
+    if t[-1] < t_free + 0.5 * search_window:
         raise InfeasibleError("the stack reenters before the search window ends", None)
     aim_lat, aim_lon = zone.aim
     dist = great_circle_distance(lat, lon, aim_lat, aim_lon)
-    # ground speed of the coast track, m/s
-    step = great_circle_distance(lat[1:], lon[1:], lat[:-1], lon[:-1]) / np.diff(t)
-    ground_speed = float(np.median(step))
-
     k_free = int(np.searchsorted(t, t_free))
     y_free = coast.y[k_free]
     mass_free = float(y_free[6])
@@ -192,35 +322,17 @@ def plan_final_burn(
         if delta_v is not None
         else perigee_lowering_delta_v(y_free[:3], y_free[3:6], target_perigee)
     )
-    sc_final = spacecraft
-
-    def attempt(centre: float) -> tuple[EntryResult, Footprint, FiniteBurn]:
-        burn = engine.burn(mass_free, dv, centre)
-        entry, fp = fly_plan(
-            state,
-            sc_final,
-            forces,
-            [*lowering, burn],
-            fragments,
-            breakup_altitude,
-            breakup_dv,
-            seed,
-            max_duration=centre + 6 * 3600.0,
-        )
-        if fp is None:
-            raise InfeasibleError(
-                f"final burn of {dv:.1f} m/s at t+{centre:.0f} s does not bring the stack down",
-                None,
-            )
-        return entry, fp, burn
+    a = float(np.linalg.norm(y_free[:3]))
+    period = 2 * math.pi * math.sqrt(a**3 / GM_EARTH)
 
     # trial: lead time from burn centre to the coast-track pass over the footprint centre
     half = engine.burn(mass_free, dv, 0.0).duration / 2
     trial_centre = t_free + half
-    _entry, fp, _b = attempt(trial_centre)
-    c_lat, c_lon = fp.centre
-    k_c = int(np.argmin(great_circle_distance(lat, lon, c_lat, c_lon)))
-    lead = float(t[k_c]) - trial_centre
+    trial = _target_along(
+        state, spacecraft, forces, engine, lowering, mass_free, dv, trial_centre, ground_speed,
+        zone, fragments, breakup_altitude, breakup_dv, seed, math.inf, 1,
+    )  # fmt: skip
+    lead = _lead(coast, lat, lon, trial.footprint, trial_centre, period)
 
     # candidate passes: local minima of the distance to the aim, one per revolution
     mins = np.flatnonzero((dist[1:-1] < dist[:-2]) & (dist[1:-1] <= dist[2:])) + 1
@@ -229,40 +341,310 @@ def plan_final_burn(
         raise InfeasibleError("no revolution in the search window passes near the aim point", None)
     best = min(ok, key=lambda k: dist[k])
     revolution = int(np.sum(mins < best))
-    centre = float(t[best]) - lead
+    res = _target_along(
+        state, spacecraft, forces, engine, lowering, mass_free, dv, float(t[best]) - lead,
+        ground_speed, zone, fragments, breakup_altitude, breakup_dv, seed, tolerance,
+        max_iterations,
+    )  # fmt: skip
+    return TargetingResult(
+        [*lowering, res.burn],
+        res.burn,
+        dv,
+        res.entry,
+        res.footprint,
+        res.along,
+        res.cross,
+        revolution,
+        res.iterations,
+        _effective_perigee(res.entry, FINAL_BURN),
+        res.history,
+        state=state,
+    )
 
-    history: list[tuple[float, float]] = []
+
+# -- perigee-lowering series and cross-track control ------------------------------------------
+
+
+def _apogee_speed(ra: float, rp: float) -> float:
+    """Speed (m/s) at apogee radius ``ra`` of an orbit with perigee radius ``rp`` (vis-viva)."""
+    return math.sqrt(2.0 * GM_EARTH * rp / (ra * (ra + rp)))
+
+
+def plan_lowering_burns(
+    state: State,
+    mass: float,
+    engine: Engine,
+    burns: int,
+    perigee: float,
+    first: float = 600.0,
+    zonal_degree: int = 6,
+    mean: MeanElements | None = None,
+) -> tuple[list[FiniteBurn], list[float], list[float]]:
+    """The perigee-lowering series: ``burns`` retrograde finite burns one (mean) revolution
+    apart, the first centred ``first`` s after the state's epoch, each taking an equal step
+    off the vacuum perigee (m above the equatorial radius) from the state's mean perigee down to
+    ``perigee``. The burn point becomes the apogee, so each Δv follows from vis-viva at the
+    mean apogee radius; the propellant from the rocket equation on the stack's ``mass`` kg.
+
+    ``mean`` (the state's mean elements) saves recomputing them.
+
+    Returns (burns, ideal Δv per burn m/s, planned perigee after each burn m).
+    """
+    if burns < 1:
+        raise InputError(f"the lowering series needs at least 1 burn, got {burns}")
+    me = mean if mean is not None else mean_elements(state, zonal_degree)
+    ra, rp0 = me.a * (1.0 + me.e), me.a * (1.0 - me.e)
+    rp_end = WGS84_A + perigee
+    if not WGS84_A < rp_end < rp0:
+        raise InputError(
+            f"series perigee {perigee / 1e3:g} km is not below the stack's perigee "
+            f"{(rp0 - WGS84_A) / 1e3:.1f} km"
+        )
+    period = 2.0 * math.pi * math.sqrt(me.a**3 / GM_EARTH)
+    steps = [rp0 + (rp_end - rp0) * (k + 1) / burns for k in range(burns)]
+    out, dvs, m = [], [], mass
+    before = rp0
+    for k, rp in enumerate(steps):
+        dv = _apogee_speed(ra, before) - _apogee_speed(ra, rp)
+        b = engine.burn(m, dv, first + k * period, f"perigee-lowering burn {k + 1}")
+        out.append(b)
+        dvs.append(dv)
+        m -= b.propellant
+        before = rp
+    return out, dvs, [rp - WGS84_A for rp in steps]
+
+
+def _aim_crossings(
+    t: np.ndarray, lat: np.ndarray, lon: np.ndarray, aim_lat: float, aim_lon: float
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """Where the ground track crosses the aim's latitude: {(revolution, branch): (t s,
+    longitude offset from the aim rad, wrapped to ±pi)}; ``revolution`` counts ascending-node
+    passes since the start, ``branch`` is +1 northbound, -1 southbound."""
+    rev = np.concatenate([[0], np.cumsum((lat[1:] >= 0) & (lat[:-1] < 0))])
+    f = lat - aim_lat
+    ks = np.flatnonzero(np.sign(f[1:]) != np.sign(f[:-1]))
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for k in ks:
+        w = f[k] / (f[k] - f[k + 1])
+        dl = (lon[k + 1] - lon[k] + math.pi) % (2 * math.pi) - math.pi
+        lon_c = lon[k] + w * dl
+        branch = 1 if lat[k + 1] > lat[k] else -1
+        offset = (lon_c - aim_lon + math.pi) % (2 * math.pi) - math.pi
+        out[(int(rev[k]), branch)] = (float(t[k] + w * (t[k + 1] - t[k])), float(offset))
+    return out
+
+
+def _probe(fragments: FragmentList) -> FragmentList:
+    """The fragment types of lowest and highest ballistic coefficient: they make the heel and
+    the toe, hence the footprint centre, at a fraction of the cost of the whole list."""
+    betas = [t.ballistic_coefficient for t in fragments.types]
+    lo, hi = int(np.argmin(betas)), int(np.argmax(betas))
+    types = (fragments.types[lo],) if lo == hi else (fragments.types[lo], fragments.types[hi])
+    return FragmentList(types, fragments.source)
+
+
+def plan_final_phase(
+    state: State,
+    spacecraft: Spacecraft,
+    forces: ForceModel,
+    engine: Engine,
+    *,
+    fragments: FragmentList | None = None,
+    zone: TargetZone = SPOUA_PROXY,
+    series_burns: int = 2,
+    series_perigee: float = 180e3,
+    perigee_range: tuple[float, float] = (170e3, 210e3),
+    final_after: float = 4 * 86400.0,
+    window: float = 0.5 * 86400.0,
+    first: float = 600.0,
+    delays: Sequence[float] = (0.0, 86400.0, 2 * 86400.0),
+    target_perigee: float = DEFAULT_TARGET_PERIGEE,
+    breakup_altitude: float = BREAKUP_ALTITUDE,
+    breakup_dv: float = BREAKUP_DELTA_V,
+    along_tolerance: float = 5e3,
+    cross_tolerance: float = 5e3,
+    cross_limit: float = 25e3,
+    grid: int = 6,
+    max_cross_iterations: int = 6,
+    seed: int = 0,
+) -> TargetingResult:
+    """Plan the lowering series and the final burn from ``state`` (start of the final phase)
+    so that the footprint centre lands on ``zone``'s aim point, along AND across the track.
+
+    The series (``series_burns`` burns, see :func:`plan_lowering_burns`) starts ``first`` s
+    after the epoch; the final burn is centred within ``window`` s of ``final_after`` s after
+    the first lowering burn. The series perigee is the control of the cross-track miss: it sets
+    the period over the coast, hence where the Earth has turned to when a revolution passes the
+    aim's latitude. It is searched within ``perigee_range`` m (see the module docstring).
+
+    Raises
+    ------
+    InfeasibleError
+        No revolution within the window can be brought over the aim within the perigee range,
+        the stack reenters during the coast, or the cross-track miss stays above
+        ``cross_limit`` m.
+    """
+    fragments = fragments or default_iss_fragments()
+    probe = _probe(fragments)
+    lo, hi = perigee_range
+    if not lo <= series_perigee <= hi:
+        raise InputError(
+            f"series perigee {series_perigee / 1e3:g} km outside the searched range "
+            f"{lo / 1e3:g}-{hi / 1e3:g} km"
+        )
+    aim_lat, aim_lon = zone.aim
+    zonal = forces.zonal_degree
+    mean0 = mean_elements(state, zonal)
+    target_t = first + final_after
+    until = target_t + window + 3 * 3600.0
+
+    def coast_for(h: float, start: float):
+        lowering, dvs, planned = plan_lowering_burns(
+            state, spacecraft.mass, engine, series_burns, h, start, zonal, mean0
+        )
+        coast, lat, lon, speed = _coast(
+            state, spacecraft, forces, lowering, start + final_after + window + 3 * 3600.0
+        )
+        return lowering, dvs, planned, coast, lat, lon, speed
+
+    # 1. nominal coast, trial final burn at the nominal date: the lead from burn centre to the
+    #    footprint centre's pass, and the final burn's Δv
+    lowering, dvs, planned, coast, lat, lon, speed = coast_for(series_perigee, first)
+    if coast.t[-1] < until - 1.0:
+        raise InfeasibleError(
+            f"with a series perigee of {series_perigee / 1e3:g} km the stack reenters "
+            f"{coast.t[-1] / 86400.0:.1f} days into the final phase, before the final burn",
+            None,
+        )
+    k0 = min(int(np.searchsorted(coast.t, target_t)), coast.t.size - 1)
+    y0 = coast.y[k0]
+    dv = perigee_lowering_delta_v(y0[:3], y0[3:6], target_perigee)
+    period = 2 * math.pi * math.sqrt(float(np.linalg.norm(y0[:3])) ** 3 / GM_EARTH)
+    trial = _target_along(
+        state, spacecraft, forces, engine, lowering, float(y0[6]), dv, target_t, speed, zone,
+        probe, breakup_altitude, breakup_dv, seed, math.inf, 1,
+    )  # fmt: skip
+    lead = _lead(coast, lat, lon, trial.footprint, target_t, period)
+    half = trial.burn.duration / 2
+
+    # 2. the aim-latitude crossings of every revolution, over a grid of series start delays
+    #    and series perigees; per revolution and branch the longitude offset from the aim as a
+    #    function of the series perigee (zero where the track passes over the aim)
+    grid_h = np.linspace(lo, hi, max(grid, 2)) if hi > lo else np.array([lo])
+    candidates = []
+    for delay in delays:
+        rows = []
+        for h_ in grid_h:
+            _l, _d, _p, c, la, lo_, _s = coast_for(float(h_), first + delay)
+            ok_coast = c.t[-1] >= first + delay + final_after + window + 3 * 3600.0 - 1
+            rows.append(_aim_crossings(c.t, la, lo_, aim_lat, aim_lon) if ok_coast else {})
+        t_goal = target_t + delay
+        if hi == lo:  # no perigee range: each revolution as it comes
+            for label, (t1, d1) in rows[0].items():
+                centre = t1 - lead
+                if abs(centre - t_goal) <= window and centre - half >= first + delay + 2 * period:
+                    candidates.append(
+                        (round(abs(d1), 4), delay, abs(centre - t_goal), label, lo, 0.0)
+                    )
+        for j in range(len(grid_h) - 1):
+            for label, (t1, d1) in rows[j].items():
+                if label not in rows[j + 1]:
+                    continue
+                t2, d2 = rows[j + 1][label]
+                if max(abs(d1), abs(d2)) > math.radians(30.0):
+                    continue
+                # zero of the offset within this interval, else its smaller end
+                w = (
+                    d1 / (d1 - d2)
+                    if d1 * d2 <= 0 and d1 != d2
+                    else (0.0 if abs(d1) < abs(d2) else 1.0)
+                )
+                h_star = float(grid_h[j] + w * (grid_h[j + 1] - grid_h[j]))
+                off = abs(d1 + w * (d2 - d1))
+                centre = t1 + w * (t2 - t1) - lead
+                if abs(centre - t_goal) > window or centre - half < first + delay + 2 * period:
+                    continue
+                slope = (d2 - d1) / (grid_h[j + 1] - grid_h[j])  # rad of longitude per m
+                candidates.append(
+                    (round(off, 4), delay, abs(centre - t_goal), label, h_star, slope)
+                )
+        if any(c[0] == 0.0 for c in candidates):
+            break  # a revolution passes over the aim: no later start needed
+    if not candidates:
+        raise InfeasibleError(
+            f"no revolution within {window / 3600:g} h of the final-burn date passes the aim's "
+            f"latitude for series perigees of {lo / 1e3:g}-{hi / 1e3:g} km",
+            None,
+        )
+    _off, delay, _gap, label, h, slope_lon = min(candidates)
+    first = first + delay
+    # cross-track metres per radian of longitude offset at the aim
+    c_per_lon = abs(along_cross(aim_lat, aim_lon, trial.footprint.azimuth, aim_lat,
+                                aim_lon + 1e-3)[1][0]) / 1e-3  # fmt: skip
+    slope = slope_lon * c_per_lon
+
+    # 3. fly each trial series perigee: along-track targeting, then a secant step on the
+    #    footprint centre's cross-track miss
+    best: tuple | None = None
+    cross_history: list[tuple[float, float]] = []
     prev: tuple[float, float] | None = None
-    for it in range(1, max_iterations + 1):
-        entry, fp, burn = attempt(centre)
-        c_lat, c_lon = fp.centre
-        a, c = along_cross(aim_lat, aim_lon, fp.azimuth, np.array([c_lat]), np.array([c_lon]))
-        miss = float(a[0])  # > 0: footprint centre downrange of the aim
-        history.append((centre, miss))
-        if abs(miss) <= tolerance:
-            return TargetingResult(
-                [*lowering, burn],
-                burn,
-                dv,
-                entry,
-                fp,
-                miss,
-                float(c[0]),
-                revolution,
-                it,
-                _effective_perigee(entry, FINAL_BURN),
-                history,
-            )
-        if prev is not None and prev[1] != miss:
-            slope = (miss - prev[1]) / (centre - prev[0])
-        else:
-            slope = ground_speed
-        prev = (centre, miss)
-        centre = centre - miss / slope
-    raise InfeasibleError(
-        f"targeting did not converge in {max_iterations} iterations "
-        f"(last along-track miss {history[-1][1] / 1e3:.1f} km)",
-        None,
+    for _ in range(max_cross_iterations):
+        lowering, dvs, planned, coast, lat, lon, speed = coast_for(h, first)
+        crossings = _aim_crossings(coast.t, lat, lon, aim_lat, aim_lon)
+        if label not in crossings:
+            break
+        centre = crossings[label][0] - lead
+        k = min(int(np.searchsorted(coast.t, centre - half)), coast.t.size - 1)
+        y = coast.y[k]
+        dv = perigee_lowering_delta_v(y[:3], y[3:6], target_perigee)
+        res = _target_along(
+            state, spacecraft, forces, engine, lowering, float(y[6]), dv, centre, speed, zone,
+            probe, breakup_altitude, breakup_dv, seed, along_tolerance, 8,
+        )  # fmt: skip
+        cross_history.append((h, res.cross))
+        if best is None or abs(res.cross) < abs(best[1].cross):
+            best = (h, res, lowering, dvs, planned, dv, float(y[6]), speed)
+        if abs(res.cross) <= cross_tolerance:
+            break
+        if prev is not None and prev[1] != res.cross and prev[0] != h:
+            slope = (res.cross - prev[1]) / (h - prev[0])
+        if slope == 0:
+            break
+        prev = (h, res.cross)
+        h = min(max(h - res.cross / slope, lo), hi)
+        if prev[0] == h:
+            break
+    if best is None or abs(best[1].cross) > cross_limit:
+        got = "no flight" if best is None else f"{abs(best[1].cross) / 1e3:.1f} km"
+        raise InfeasibleError(
+            f"the cross-track miss cannot be brought below {cross_limit / 1e3:g} km "
+            f"(best {got}) with series perigees of {lo / 1e3:g}-{hi / 1e3:g} km",
+            None,
+        )
+    h, res, lowering, dvs, planned, dv, mass, speed = best
+    # the whole fragment list, from the probe's burn time
+    res = _target_along(
+        state, spacecraft, forces, engine, lowering, mass, dv,
+        res.burn.start + res.burn.duration / 2, speed, zone, fragments, breakup_altitude,
+        breakup_dv, seed, along_tolerance, 8,
+    )  # fmt: skip
+    return TargetingResult(
+        [*lowering, res.burn],
+        res.burn,
+        dv,
+        res.entry,
+        res.footprint,
+        res.along,
+        res.cross,
+        label[0],
+        res.iterations,
+        _effective_perigee(res.entry, FINAL_BURN),
+        res.history,
+        [*dvs, dv],
+        planned,
+        h,
+        state,
+        cross_history,
     )
 
 
