@@ -33,6 +33,7 @@ _COMMAND_MODULES = (
     "controlled_cmd",
     "convert_cmd",
     "report_cmd",
+    "montecarlo_cmd",
 )
 for _name in _COMMAND_MODULES:
     importlib.import_module(f"deorbit.cli.{_name}")

@@ -1,83 +1,571 @@
-"""Vectorised Monte Carlo of the final phase of a controlled reentry.
+"""Non-linear, vectorised Monte Carlo of the final phase of a controlled reentry.
 
-Linearised error model around a targeted plan (:func:`deorbit.mission.targeting.plan_final_burn`):
-every sample starts from the nominal state at the END of the final burn, to which the burn's
-errors are added as an impulse (magnitude x thrust scale, pointing off the burn axis). An ignition
-time error dt is the same flight shifted in time: its ground points are rotated west by
-omega_E x dt. The stack flies as one ensemble (per-sample density scale) to its breakup altitude
-(dispersed, in 1 km bins); then, per sample, the lowest- and highest-ballistic-coefficient
-fragment types (scaled by a per-sample factor, with a random breakup delta-v) fly to the ground:
-they are the heel and the toe, and the footprint is the line between them (its width is a few
-km). No Python loop runs over samples.
+Around a targeted plan (:func:`deorbit.mission.targeting.plan_final_burn`) every sample flies
+the whole final phase itself, as arrays over samples (:class:`EnsemblePropagator`, compiled,
+parallel over samples; no Python loop over samples):
+
+1. **Final burn.** All samples start from the plan's own trajectory state a little before the
+   earliest dispersed ignition (any perigee-lowering burns before it are flown as planned: in
+   operations the final burn is re-planned from tracking after them, so only its own errors
+   matter here). Each sample flies its OWN finite burn: ignition ``start + timing``, duration
+   x ``burn_magnitude`` (cut-off error), thrust x ``thrust`` (same Isp: the mass flow scales
+   with it), direction tilted off the planned axis by ``pointing`` rad towards a uniformly
+   random azimuth about it. The stack then flies through the atmosphere (density x
+   ``density_scale``) to its own breakup altitude (``breakup_altitude``).
+2. **Fragments.** At breakup, one piece per fragment class
+   (:mod:`deorbit.montecarlo.fragment_classes`: K classes by ballistic coefficient, the
+   extremes kept) is released with a separation velocity of ``breakup_dv`` m/s in an
+   isotropically random direction and its ballistic coefficient x ``fragment_beta``; every piece
+   flies from its own breakup instant to the ground (same atmosphere realisation).
+3. **Outcomes per sample.** Impact points of the K pieces; the footprint (polyline of the
+   impacts ordered downrange) is inside the zone when every point of it is; the smallest
+   distance of that polyline to foreign land and to any land (Natural Earth 1:110m); the
+   footprint length and width along/across the sample's breakup ground track; its centre
+   (mid-way between heel and toe on that track) and the centre's offset along/across the
+   nominal footprint's track from the nominal centre.
+
+Every random number comes from a stream keyed by the seed and the parameter name
+(:func:`deorbit.montecarlo.dispersions.stream`), drawn for all samples before the work is
+split: with ``scheduler`` set, blocks of samples run as Dask tasks, and the result is identical
+for any block size or number of workers (each sample's integration does not depend on the
+others; the atmosphere's tabulated extent is fixed for the whole run).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
-from astropy.time import TimeDelta
+from astropy.time import Time, TimeDelta
 
-from deorbit.core.frames import subpoint
+from deorbit.core.constants import WGS84_A, WGS84_F
+from deorbit.core.frames import subpoint, teme_to_itrs
+from deorbit.core.geodesy import destination, geodesic_inverse
+from deorbit.core.kepler import perigee_apogee_radius
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.dynamics.forces import ForceModel
-from deorbit.errors import PropagationError
-from deorbit.mission.targeting import FINAL_BURN, TargetingResult
+from deorbit.dynamics.thrust import FiniteBurn
+from deorbit.errors import InputError, PropagationError
+from deorbit.mission.targeting import TargetingResult
 from deorbit.montecarlo.dispersions import FINAL_PHASE_DISPERSIONS, Dispersion, draw, stream
-from deorbit.propagation.ensemble import EnsemblePropagator
+from deorbit.montecarlo.envelope import contour_features
+from deorbit.montecarlo.fragment_classes import (
+    DEFAULT_CLASSES,
+    FragmentClass,
+    fragment_classes,
+)
+from deorbit.propagation.ensemble import EnsemblePropagator, SampleBurns
 from deorbit.propagation.events import AltitudeCrossing
+from deorbit.propagation.numerical import max_latitude
 from deorbit.reentry.breakup import BREAKUP_DELTA_V, random_directions
 from deorbit.reentry.casualty import distance_to_land
-from deorbit.reentry.footprint import ground_forces
+from deorbit.reentry.footprint import MAX_FALL_TIME, along_cross, ground_forces
 from deorbit.reentry.fragments import FragmentList
 from deorbit.reentry.zones import TargetZone
 
-OMEGA_EARTH_RAD_S = 7.292115e-5
-"""Earth rotation rate, rad/s (WGS 84 / IERS nominal value 7.292115e-5)."""
-_LINE_POINTS = 9  # points along the heel-toe line for zone and land checks
+KNOWN_DISPERSIONS = tuple(FINAL_PHASE_DISPERSIONS)
+"""Parameter names :func:`run_final_phase` understands (see the module docstring)."""
+LEAD_TIME = 60.0
+"""Samples start at least this many seconds (s) before the earliest dispersed ignition."""
+MAX_ENTRY_TIME = 6 * 3600.0
+"""Longest flight from the end of the final burn to breakup we wait for, s."""
+DEFAULT_BLOCK = 500
+"""Samples per block (a progress step; a Dask task)."""
+LINE_SUBDIVISIONS = 4
+"""Points per segment of a footprint polyline for the zone and land checks."""
+RTOL = 1e-9
+"""Relative tolerance of the Monte Carlo's integrations (the propagator default is 1e-10): the
+position error it allows over the 40-minute final phase is metres, against footprint
+dispersions of kilometres to hundreds of kilometres; it halves the step count."""
+_RUN_LOCK = threading.Lock()  # one compiled ensemble at a time per process (it uses all cores)
+ENVELOPE_LEVELS = (0.5, 0.9, 0.99)
+TERMINAL_EVENT = "terminal descent"
+TERMINAL_REF_ALTITUDE = 28e3
+"""Altitude (m) at which a piece of ballistic coefficient :data:`TERMINAL_REF_BETA` has lost
+its horizontal speed relative to the air (see :func:`terminal_altitude`)."""
+TERMINAL_REF_BETA = 5.0
+"""Reference ballistic coefficient, kg/m^2."""
+TERMINAL_SCALE_HEIGHT = 7e3
+"""Density scale height of the lower atmosphere used to move that altitude with beta, m (the
+US Standard Atmosphere 1976 scale height is 6-8.5 km between 0 and 50 km)."""
+
+
+def terminal_altitude(beta: np.ndarray, density_scale: np.ndarray | float = 1.0) -> np.ndarray:
+    """Altitude (m) below which a falling piece of ballistic coefficient ``beta`` kg/m^2 drops
+    vertically at its terminal speed; the Monte Carlo stops it there and takes its sub-point as
+    the impact point (no winds: the air co-rotates, so a vertical fall keeps latitude and
+    longitude).
+
+    Terminal conditions are reached where the density is proportional to beta:
+    ``h = 28 km - 7 km x ln(beta / (5 kg/m^2 x density_scale))``, 0 when negative. The 28 km at
+    beta = 5 kg/m^2 comes from our own runs (ISS entry, NRLMSISE-00, F10.7 150, Ap 15): the
+    sub-point at 28 km is within 10 m of the impact for beta 2-5, and the law keeps the residual
+    below 50 m for beta 2-1000 (``tests/test_controlled_montecarlo.py`` compares the stop with
+    the full fall). It saves most of the fall time of the light pieces, which spend up to
+    45 min at a few tens of m/s in the lower atmosphere, where the explicit integrator's step is
+    limited by the drag time constant v/g (a few seconds)."""
+    b = np.asarray(beta, dtype=float) / (TERMINAL_REF_BETA * np.asarray(density_scale))
+    h = TERMINAL_REF_ALTITUDE - TERMINAL_SCALE_HEIGHT * np.log(b)
+    return np.clip(h, 0.0, TERMINAL_REF_ALTITUDE + TERMINAL_SCALE_HEIGHT * math.log(5.0))
 
 
 @dataclass
 class MonteCarloResult:
-    """Per sample: heel and toe (lat, lon) rad, whether all pieces are inside the zone, the
-    smallest distance of the footprint line to foreign land and to any land (m), the draws."""
+    """Per-sample draws and outcomes of :func:`run_final_phase` (SI: rad, m, s).
 
-    heel: np.ndarray
-    toe: np.ndarray
+    ``impact_lat``/``impact_lon`` are (N, K): the K fragment classes' impact points of each
+    sample (classes ordered by increasing ballistic coefficient: heel first, toe last).
+    """
+
+    n: int
+    seed: int
+    dispersions: dict[str, Dispersion]
+    samples: dict[str, np.ndarray]
+    classes: tuple[FragmentClass, ...]
+    breakup_dv: float
+    impact_lat: np.ndarray
+    impact_lon: np.ndarray
+    breakup_t: np.ndarray
+    breakup_lat: np.ndarray
+    breakup_lon: np.ndarray
+    length: np.ndarray
+    width: np.ndarray
+    centre_lat: np.ndarray
+    centre_lon: np.ndarray
+    centre_along: np.ndarray
+    centre_cross: np.ndarray
     inside: np.ndarray
     foreign_distance: np.ndarray
     land_distance: np.ndarray
-    samples: dict[str, np.ndarray]
-    seed: int
+    nominal_centre: tuple[float, float]
+    nominal_azimuth: float
+    epoch: Time
+    zone_name: str = ""
+    extra: dict = field(default_factory=dict)
 
     @property
     def p_inside(self) -> float:
-        """Probability that every surviving piece lands inside the zone."""
+        """Probability that every surviving piece of a sample lands inside the zone."""
         return float(np.mean(self.inside))
 
-    def envelope(self, quantile: float = 1.0) -> np.ndarray:
-        """(lon, lat) degrees of the convex hull of the footprint lines of the samples whose
-        footprint centre is within the ``quantile`` of distance from the median centre."""
-        import shapely
+    @property
+    def heel(self) -> np.ndarray:
+        """(N, 2) (lat, lon) rad of the lowest-ballistic-coefficient class's impact."""
+        return np.column_stack([self.impact_lat[:, 0], self.impact_lon[:, 0]])
 
-        line = _line(self.heel, self.toe)
-        mid = line[:, _LINE_POINTS // 2, :]
-        c = np.median(mid, axis=0)
-        d = np.hypot(mid[:, 0] - c[0], (mid[:, 1] - c[1]) * np.cos(c[0]))
-        keep = d <= np.quantile(d, quantile)
-        pts = np.degrees(line[keep].reshape(-1, 2))[:, ::-1]
-        hull = shapely.MultiPoint(pts).convex_hull
-        return np.asarray(shapely.get_coordinates(hull))
+    @property
+    def toe(self) -> np.ndarray:
+        """(N, 2) (lat, lon) rad of the highest-ballistic-coefficient class's impact."""
+        return np.column_stack([self.impact_lat[:, -1], self.impact_lon[:, -1]])
+
+    def impact_along_cross(self) -> tuple[np.ndarray, np.ndarray]:
+        """All impact points (N, K) along/across the nominal track from the nominal centre, m."""
+        a, c = along_cross(
+            self.nominal_centre[0],
+            self.nominal_centre[1],
+            self.nominal_azimuth,
+            self.impact_lat.ravel(),
+            self.impact_lon.ravel(),
+        )
+        return a.reshape(self.impact_lat.shape), c.reshape(self.impact_lat.shape)
+
+    def summary(self) -> dict:
+        """JSON-able summary: n, seed, p_inside, distance quantiles (km), footprint extent
+        and centre-spread quantiles (km), the dispersions used and the fragment classes."""
+
+        def q(x: np.ndarray) -> dict:
+            v = np.percentile(x, [0, 1, 5, 50]) / 1e3
+            return {
+                k: round(float(y), 1) for k, y in zip(("min", "p01", "p05", "p50"), v, strict=True)
+            }
+
+        def spread(x: np.ndarray) -> dict:
+            v = np.percentile(x, [5, 50, 95]) / 1e3
+            return {k: round(float(y), 2) for k, y in zip(("p05", "p50", "p95"), v, strict=True)}
+
+        return {
+            "n": int(self.n),
+            "seed": int(self.seed),
+            "zone": self.zone_name,
+            "p_inside": self.p_inside,
+            "foreign_land_km": q(self.foreign_distance),
+            "land_km": q(self.land_distance),
+            "footprint_length_km": {
+                "p50": round(float(np.percentile(self.length, 50)) / 1e3, 1),
+                "p95": round(float(np.percentile(self.length, 95)) / 1e3, 1),
+            },
+            "footprint_width_km": {
+                "p50": round(float(np.percentile(self.width, 50)) / 1e3, 2),
+                "p95": round(float(np.percentile(self.width, 95)) / 1e3, 2),
+            },
+            "centre_along_km": spread(self.centre_along),
+            "centre_cross_km": spread(self.centre_cross),
+            "nominal_centre_deg": [
+                round(math.degrees(self.nominal_centre[0]), 4),
+                round(math.degrees(self.nominal_centre[1]), 4),
+            ],
+            "dispersions": {
+                name: {"kind": d.kind, "a": d.a, "b": d.b} for name, d in self.dispersions.items()
+            },
+            "breakup_dv_m_s": self.breakup_dv,
+            "fragment_classes": [
+                {
+                    "beta_kg_m2": round(c.beta, 3),
+                    "pieces": c.count,
+                    "types": list(c.names),
+                }
+                for c in self.classes
+            ],
+        }
+
+    def envelope_geojson(self, levels: Sequence[float] = ENVELOPE_LEVELS) -> dict:
+        """GeoJSON FeatureCollection of the footprint-envelope contours: per level L, the
+        (highest-density) polygon holding at least a fraction L of all impact points
+        (:mod:`deorbit.montecarlo.envelope`), feature property ``level``; plus the nominal
+        centre as a point."""
+        a, c = self.impact_along_cross()
+        feats = contour_features(
+            a, c, self.nominal_centre[0], self.nominal_centre[1], self.nominal_azimuth, levels
+        )
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [
+                        round(math.degrees(self.nominal_centre[1]), 5),
+                        round(math.degrees(self.nominal_centre[0]), 5),
+                    ],
+                },
+                "properties": {"kind": "nominal footprint centre"},
+            }
+        )
+        return {"type": "FeatureCollection", "features": feats}
+
+    def samples_table(self) -> dict[str, np.ndarray]:
+        """Per-sample columns (draws in SI, outcomes in km/deg), e.g. for a Parquet file."""
+        cols: dict[str, np.ndarray] = {"sample": np.arange(self.n)}
+        for name, values in self.samples.items():
+            cols[name] = np.asarray(values)
+        cols["breakup_t_s"] = self.breakup_t
+        cols["breakup_lat_deg"] = np.degrees(self.breakup_lat)
+        cols["breakup_lon_deg"] = np.degrees(self.breakup_lon)
+        cols["centre_lat_deg"] = np.degrees(self.centre_lat)
+        cols["centre_lon_deg"] = np.degrees(self.centre_lon)
+        cols["centre_along_km"] = self.centre_along / 1e3
+        cols["centre_cross_km"] = self.centre_cross / 1e3
+        cols["length_km"] = self.length / 1e3
+        cols["width_km"] = self.width / 1e3
+        cols["inside"] = self.inside
+        cols["foreign_land_km"] = self.foreign_distance / 1e3
+        cols["land_km"] = self.land_distance / 1e3
+        cols["heel_lat_deg"] = np.degrees(self.impact_lat[:, 0])
+        cols["heel_lon_deg"] = np.degrees(self.impact_lon[:, 0])
+        cols["toe_lat_deg"] = np.degrees(self.impact_lat[:, -1])
+        cols["toe_lon_deg"] = np.degrees(self.impact_lon[:, -1])
+        return cols
 
 
-def _line(heel: np.ndarray, toe: np.ndarray) -> np.ndarray:
-    """(N, K, 2) points (lat, lon) rad from heel to toe (linear in lat/lon, short spans)."""
-    s = np.linspace(0.0, 1.0, _LINE_POINTS)[None, :, None]
-    dlon = (toe[:, 1] - heel[:, 1] + np.pi) % (2 * np.pi) - np.pi
-    end = np.column_stack([toe[:, 0], heel[:, 1] + dlon])
-    pts = heel[:, None, :] + s * (end - heel)[:, None, :]
-    pts[..., 1] = (pts[..., 1] + np.pi) % (2 * np.pi) - np.pi
-    return pts
+# ----------------------------------------------------------------------------------------------
+# Set-up (drawn once for all samples) and one block of samples
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Setup:
+    """Everything a block needs; all per-sample arrays cover every sample."""
+
+    epoch: Time
+    t_start: float
+    y_start: np.ndarray
+    stack: Spacecraft
+    forces: ForceModel
+    fall_forces: ForceModel
+    burns: SampleBurns
+    density_scale: np.ndarray
+    breakup_altitude: np.ndarray
+    beta_factor: np.ndarray
+    breakup_dirs: np.ndarray  # (N, K, 3)
+    breakup_dv: float
+    classes: tuple[FragmentClass, ...]
+    until: float
+    band: tuple[float, float]
+    fall_band: tuple[float, float]
+    lat_max: float
+    zone: TargetZone
+
+
+@dataclass
+class _Block:
+    """Outcomes of samples ``idx``."""
+
+    idx: np.ndarray
+    impact_lat: np.ndarray
+    impact_lon: np.ndarray
+    breakup_t: np.ndarray
+    breakup_lat: np.ndarray
+    breakup_lon: np.ndarray
+    length: np.ndarray
+    width: np.ndarray
+    centre_lat: np.ndarray
+    centre_lon: np.ndarray
+    inside: np.ndarray
+    foreign: np.ndarray
+    land: np.ndarray
+
+
+def _fall_forces(forces: ForceModel) -> ForceModel:
+    """The atmosphere down to the ground (:func:`ground_forces`) with gravity to J2 only: over
+    the few minutes of a fragment's fall J3-J6 move its impact by < 1 m (our comparison on the
+    ISS case), and the zonal sum is a quarter of the fall's cost."""
+    g = ground_forces(forces)
+    return ForceModel(g.atmosphere, min(g.zonal_degree, 2), g.density_scale, grid=g.grid)
+
+
+def _tilt(axis: np.ndarray, angle: np.ndarray, azimuth: np.ndarray) -> np.ndarray:
+    """Unit vectors ``angle`` rad off the unit ``axis`` (3,), towards ``azimuth`` rad about it."""
+    helper = np.array([0.0, 0.0, 1.0]) if abs(axis[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    p1 = np.cross(axis, helper)
+    p1 /= np.linalg.norm(p1)
+    p2 = np.cross(axis, p1)
+    perp = np.cos(azimuth)[:, None] * p1 + np.sin(azimuth)[:, None] * p2
+    return np.cos(angle)[:, None] * axis + np.sin(angle)[:, None] * perp
+
+
+def _ground_azimuth(times: Time, r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Azimuth (rad, clockwise from north) of the Earth-relative velocity, per TEME state."""
+    ri, vi = teme_to_itrs(times, r, v)
+    lon = np.arctan2(ri[:, 1], ri[:, 0])
+    lat = np.arctan2(ri[:, 2], np.hypot(ri[:, 0], ri[:, 1]))
+    east = np.column_stack([-np.sin(lon), np.cos(lon), np.zeros_like(lon)])
+    north = np.column_stack([-np.sin(lat) * np.cos(lon), -np.sin(lat) * np.sin(lon), np.cos(lat)])
+    return np.arctan2(np.sum(vi * east, axis=1), np.sum(vi * north, axis=1))
+
+
+def _polyline(lat: np.ndarray, lon: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(N, M) points (rad) of each sample's impacts in ``order`` (N, K), joined by straight
+    lat/lon segments of :data:`LINE_SUBDIVISIONS` points (longitude unwrapped per segment)."""
+    la = np.take_along_axis(lat, order, axis=1)
+    lo = np.take_along_axis(lon, order, axis=1)
+    s = np.arange(LINE_SUBDIVISIONS) / LINE_SUBDIVISIONS
+    dla = np.diff(la, axis=1)
+    dlo = (np.diff(lo, axis=1) + np.pi) % (2 * np.pi) - np.pi
+    seg_la = la[:, :-1, None] + s[None, None, :] * dla[:, :, None]
+    seg_lo = lo[:, :-1, None] + s[None, None, :] * dlo[:, :, None]
+    n = lat.shape[0]
+    pla = np.concatenate([seg_la.reshape(n, -1), la[:, -1:]], axis=1)
+    plo = np.concatenate([seg_lo.reshape(n, -1), lo[:, -1:]], axis=1)
+    return pla, (plo + np.pi) % (2 * np.pi) - np.pi
+
+
+def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
+    """Fly samples ``idx``: their burns, entries to breakup, fragment classes to the ground."""
+    m = idx.size
+    k = len(setup.classes)
+    s = setup
+    b = s.burns
+    burns = SampleBurns(
+        b.start[idx], b.duration[idx], b.thrust[idx], b.isp[idx], b.direction[idx], b.frame, b.name
+    )
+    with _RUN_LOCK:
+        ens = EnsemblePropagator(s.forces, rtol=RTOL)
+        res = ens.propagate(
+            s.epoch,
+            np.repeat(s.y_start[None, :3], m, axis=0),
+            np.repeat(s.y_start[None, 3:6], m, axis=0),
+            s.stack,
+            s.until,
+            density_scale=s.density_scale[idx],
+            events=[AltitudeCrossing(float(np.median(s.breakup_altitude)), -1, True, "breakup")],
+            event_altitudes=s.breakup_altitude[idx, None],
+            start_time=np.full(m, s.t_start),
+            burns=burns,
+            altitude_band=s.band,
+            max_latitude=s.lat_max,
+        )
+        missed = [j for j, name in enumerate(res.event_name) if name != "breakup"]
+        if missed:
+            j = missed[0]
+            raise PropagationError(
+                f"Monte Carlo sample #{int(idx[j])} did not reach its breakup altitude "
+                f"({s.breakup_altitude[idx[j]] / 1e3:.1f} km) within {MAX_ENTRY_TIME / 3600:g} h "
+                f"of its burn ({res.event_name[j] or 'still in orbit'})"
+            )
+        tb, yb = res.t_end, res.y
+        # K pieces per sample, sample-major: piece (j, c) at row j * K + c
+        beta = np.array([c.beta for c in s.classes])[None, :] * s.beta_factor[idx, None]
+        mass = np.repeat(np.array([c.mass for c in s.classes])[None, :], m, axis=0)
+        r = np.repeat(yb[:, :3], k, axis=0)
+        v = np.repeat(yb[:, 3:6], k, axis=0) + s.breakup_dv * s.breakup_dirs[idx].reshape(-1, 3)
+        cda = (mass / beta).ravel()
+        scale = np.repeat(s.density_scale[idx], k)
+        fall = EnsemblePropagator(s.fall_forces, rtol=RTOL).propagate(
+            s.epoch,
+            r,
+            v,
+            Spacecraft(float(mass[0, 0]), 1.0),
+            s.until + MAX_FALL_TIME,
+            mass=mass.ravel(),
+            cda=cda,
+            density_scale=scale,
+            events=[AltitudeCrossing(0.0, -1, True, TERMINAL_EVENT)],
+            event_altitudes=terminal_altitude(mass.ravel() / cda, scale)[:, None],
+            start_time=np.repeat(tb, k),
+            altitude_band=s.fall_band,
+            max_latitude=s.lat_max,
+        )
+    missing = [
+        j
+        for j, name in enumerate(fall.event_name)
+        if name not in (TERMINAL_EVENT, "surface impact")
+    ]
+    if missing:
+        j = missing[0]
+        raise PropagationError(
+            f"Monte Carlo sample #{int(idx[j // k])}: a fragment (class beta "
+            f"{s.classes[j % k].beta:.1f} kg/m^2) did not reach the ground within "
+            f"{MAX_FALL_TIME:.0f} s of breakup"
+        )
+    t_imp = s.epoch + TimeDelta(fall.t_end, format="sec")
+    lat_d, lon_d, _ = subpoint(t_imp, fall.y[:, :3])
+    lat = np.radians(lat_d).reshape(m, k)
+    lon = np.radians(lon_d).reshape(m, k)
+    t_b = s.epoch + TimeDelta(tb, format="sec")
+    b_lat_d, b_lon_d, _ = subpoint(t_b, yb[:, :3])
+    b_lat, b_lon = np.radians(b_lat_d), np.radians(b_lon_d)
+    az = _ground_azimuth(t_b, yb[:, :3], yb[:, 3:6])
+    # along/across each sample's own breakup ground track (as Footprint measures it)
+    d, bearing, _ = geodesic_inverse(b_lat[:, None], b_lon[:, None], lat, lon)
+    bearing = np.where(d > 0, bearing, az[:, None])
+    along = d * np.cos(bearing - az[:, None])
+    cross = d * np.sin(bearing - az[:, None])
+    length = along.max(axis=1) - along.min(axis=1)
+    width = cross.max(axis=1) - cross.min(axis=1)
+    mid = 0.5 * (along.max(axis=1) + along.min(axis=1))
+    c_lat, c_lon = destination(b_lat, b_lon, az, mid)
+    order = np.argsort(along, axis=1)
+    pla, plo = _polyline(lat, lon, order)
+    inside = s.zone.contains(pla.ravel(), plo.ravel()).reshape(pla.shape).all(axis=1)
+    foreign = distance_to_land(pla.ravel(), plo.ravel(), "foreign").reshape(pla.shape).min(axis=1)
+    land = distance_to_land(pla.ravel(), plo.ravel(), "all").reshape(pla.shape).min(axis=1)
+    return _Block(
+        idx, lat, lon, tb, b_lat, b_lon, length, width, c_lat, c_lon, inside, foreign, land
+    )
+
+
+def _setup(
+    plan: TargetingResult,
+    spacecraft: Spacecraft,
+    forces: ForceModel,
+    fragments: FragmentList,
+    zone: TargetZone,
+    n: int,
+    seed: int,
+    disp: dict[str, Dispersion],
+    breakup_dv: float,
+    n_classes: int,
+) -> tuple[_Setup, dict[str, np.ndarray]]:
+    unknown = sorted(set(disp) - set(KNOWN_DISPERSIONS))
+    if unknown:
+        raise InputError(
+            f"unknown dispersion(s) {', '.join(unknown)}; known: {', '.join(KNOWN_DISPERSIONS)}"
+        )
+    if not (math.isfinite(breakup_dv) and breakup_dv >= 0):
+        raise InputError(f"breakup delta-v must be >= 0 m/s, got {breakup_dv}")
+    s = draw(disp, n, seed)
+    one = np.ones(n)
+    burn: FiniteBurn = plan.final_burn
+    timing = s.get("timing", 0.0 * one)
+    duration = burn.duration * s.get("burn_magnitude", one)
+    thrust = burn.thrust * s.get("thrust", one)
+    pointing = s.get("pointing", 0.0 * one)
+    rho = s.get("density_scale", one)
+    h_b = s.get("breakup_altitude", np.full(n, plan.entry.breakup_altitude))
+    beta_f = s.get("fragment_beta", one)
+    for name, values, low in (
+        ("burn_magnitude", duration, 0.0),
+        ("thrust", thrust, 0.0),
+        ("density_scale", rho, 0.0),
+        ("fragment_beta", beta_f, 0.0),
+        ("breakup_altitude", h_b, 0.0),
+    ):
+        bad = ~(np.isfinite(values) & (values > low))
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"dispersion {name!r} drew a non-positive value for sample #{j} "
+                f"(seed {seed}): use a narrower spread"
+            )
+    azimuth = stream(seed, "pointing_azimuth").uniform(0.0, 2.0 * np.pi, n)
+    axis = np.asarray(burn.direction, dtype=float)
+    direction = _tilt(axis, pointing, azimuth)
+    burns = SampleBurns(
+        burn.start + timing,
+        duration,
+        thrust,
+        np.full(n, burn.isp),
+        direction,
+        burn.frame,
+        burn.name,
+    )
+
+    traj = plan.entry.trajectory
+    others = [x for x in plan.burns if x is not burn]
+    after = max(
+        [0.0]
+        + [
+            x.end if isinstance(x, FiniteBurn) else x.time
+            for x in others
+            if (x.end if isinstance(x, FiniteBurn) else x.time) <= burn.start
+        ]
+    )
+    wanted = float(burns.start.min()) - LEAD_TIME
+    if wanted < after:
+        raise InputError(
+            f"dispersed final-burn ignitions reach {burn.start - wanted:.0f} s before the plan's "
+            "final burn, back into the previous burn or the start: reduce the timing dispersion"
+        )
+    k0 = int(np.searchsorted(traj.t, wanted, side="right")) - 1
+    if k0 < 0 or traj.t[k0] < after:
+        raise InputError("the plan's trajectory has no state before the dispersed ignitions")
+    t_start = float(traj.t[k0])
+    y_start = np.asarray(traj.y[k0], dtype=float).copy()
+    used = spacecraft.mass - float(y_start[6])
+    stack = Spacecraft(
+        float(y_start[6]),
+        spacecraft.drag_area,
+        spacecraft.cd,
+        propellant=max(spacecraft.propellant - used, 0.0),
+        name=spacecraft.name,
+    )
+    classes = fragment_classes(fragments, n_classes)
+    dirs = random_directions(stream(seed, "breakup_direction"), n * len(classes))
+    polar = WGS84_A * (1.0 - WGS84_F)
+    _rp, ra = perigee_apogee_radius(y_start[:3], y_start[3:6])
+    setup = _Setup(
+        epoch=traj.epoch,
+        t_start=t_start,
+        y_start=y_start,
+        stack=stack,
+        forces=forces,
+        fall_forces=_fall_forces(forces),
+        burns=burns,
+        density_scale=rho,
+        breakup_altitude=h_b,
+        beta_factor=beta_f,
+        breakup_dirs=dirs.reshape(n, len(classes), 3),
+        breakup_dv=float(breakup_dv),
+        classes=classes,
+        until=float(np.max(burns.start + burns.duration)) + MAX_ENTRY_TIME,
+        band=(0.0, float(ra) - polar + 25e3),
+        fall_band=(0.0, float(np.max(h_b)) + 25e3),
+        lat_max=max_latitude(y_start[:3], y_start[3:6]) + math.radians(1.0),
+        zone=zone,
+    )
+    return setup, {**s, "pointing_azimuth": azimuth}
 
 
 def run_final_phase(
@@ -90,94 +578,122 @@ def run_final_phase(
     seed: int = 0,
     dispersions: dict[str, Dispersion] | None = None,
     breakup_dv: float = BREAKUP_DELTA_V,
+    *,
+    classes: int = DEFAULT_CLASSES,
+    scheduler: object | None = None,
+    block_size: int = DEFAULT_BLOCK,
+    progress: Callable[[int, int], None] | None = None,
 ) -> MonteCarloResult:
-    """``n`` dispersed samples of the final phase of ``plan`` (see module docstring)."""
+    """``n`` dispersed, non-linear samples of the final phase of ``plan`` (module docstring).
+
+    ``spacecraft`` is the stack the plan was made for (its propellant bounds the burns);
+    ``dispersions`` maps names of :data:`KNOWN_DISPERSIONS` to :class:`Dispersion` (default
+    :data:`FINAL_PHASE_DISPERSIONS`; a missing name is not dispersed, ``{}`` flies the nominal
+    plan); ``breakup_dv`` m/s is the separation speed of the pieces; ``classes`` the number of
+    fragment classes. ``scheduler``: ``None`` runs the blocks in this process; otherwise the
+    blocks of ``block_size`` samples become Dask tasks run by that scheduler (a Dask scheduler
+    name such as ``"threads"``, a ``distributed.Client``, or a scheduler address
+    ``"tcp://host:port"``); the numbers are the same either way. ``progress(done, n)`` is
+    called after each block.
+
+    Raises
+    ------
+    InputError
+        Bad ``n``, unknown dispersion names, draws that make no physical sense.
+    BurnError
+        A dispersed burn needs more propellant than is left.
+    PropagationError
+        A sample does not reach breakup, or a piece the ground, in time.
+    """
+    if not isinstance(n, (int, np.integer)) or n < 1:
+        raise InputError(f"number of samples must be an integer >= 1, got {n!r}")
+    if block_size < 1:
+        raise InputError(f"block size must be >= 1, got {block_size}")
     disp = dict(FINAL_PHASE_DISPERSIONS if dispersions is None else dispersions)
-    s = draw(disp, n, seed)
-    one = np.ones(n)
-    scale = s.get("burn_magnitude", one) * s.get("thrust", one)
-    pointing = s.get("pointing", 0 * one)
-    dt = s.get("timing", 0 * one)
-    rho = s.get("density_scale", one)
-    h_b = s.get("breakup_altitude", np.full(n, plan.entry.breakup_altitude))
-    beta_f = s.get("fragment_beta", one)
-
-    end = plan.entry.trajectory.event(f"{FINAL_BURN} end")
-    if end is None:
-        raise PropagationError("the plan's trajectory has no final-burn end")
-    epoch = end.time
-    y = end.y
-    r0, v0, m0 = y[:3], y[3:6], float(y[6])
-    axis = -v0 / np.linalg.norm(v0)  # burn direction (retrograde)
-    dvn = plan.final_delta_v
-    rng = stream(seed, "pointing_azimuth")
-    az = rng.uniform(0.0, 2.0 * np.pi, n)
-    p1 = np.cross(axis, r0)
-    p1 /= np.linalg.norm(p1)
-    p2 = np.cross(axis, p1)
-    perp = np.cos(az)[:, None] * p1 + np.sin(az)[:, None] * p2
-    dv_vec = (dvn * scale * np.cos(pointing) - dvn)[:, None] * axis + (
-        dvn * scale * np.sin(pointing)
-    )[:, None] * perp
-    r = np.repeat(r0[None, :], n, axis=0)
-    v = v0[None, :] + dv_vec
-
-    # stack to breakup, one ensemble per 1 km breakup-altitude bin
-    stack = Spacecraft(m0, spacecraft.drag_area, spacecraft.cd)
-    ens = EnsemblePropagator(forces)
-    level = np.round(h_b / 1e3) * 1e3
-    rb, vb, tb = np.empty((n, 3)), np.empty((n, 3)), np.empty(n)
-    for h in np.unique(level):
-        idx = np.flatnonzero(level == h)
-        res = ens.propagate(
-            epoch,
-            r[idx],
-            v[idx],
-            stack,
-            6 * 3600.0,
-            density_scale=rho[idx],
-            events=[AltitudeCrossing(float(h), -1, True, "breakup")],
-        )
-        if any(name != "breakup" for name in res.event_name):
-            raise PropagationError("a dispersed sample did not reach breakup within 6 h")
-        rb[idx], vb[idx], tb[idx] = res.y[:, :3], res.y[:, 3:6], res.t_end
-
-    # heel and toe pieces: lowest and highest ballistic coefficient types
-    betas = np.array([t.ballistic_coefficient for t in fragments.types])
-    lo, hi = fragments.types[int(np.argmin(betas))], fragments.types[int(np.argmax(betas))]
-    pieces_beta = np.concatenate(
-        [lo.ballistic_coefficient * beta_f, hi.ballistic_coefficient * beta_f]
+    setup, drawn = _setup(
+        plan, spacecraft, forces, fragments, zone, int(n), int(seed), disp, breakup_dv, classes
     )
-    mass = np.concatenate([np.full(n, lo.mass), np.full(n, hi.mass)])
-    cda = mass / pieces_beta
-    dvb = breakup_dv * random_directions(stream(seed, "breakup_direction"), 2 * n)
-    rr = np.concatenate([rb, rb])
-    vv = np.concatenate([vb, vb]) + dvb
-    # samples break up at different times: start them together by shifting each one's clock
-    # (the atmosphere co-rotates; we rotate the ground point back afterwards)
-    shift = np.concatenate([tb, tb])
-    fall = EnsemblePropagator(ground_forces(forces)).propagate(
-        epoch,
-        rr,
-        vv,
-        Spacecraft(float(mass[0]), 1.0),
-        7200.0,
-        mass=mass,
-        cda=cda,
-        density_scale=np.concatenate([rho, rho]),
+    blocks = [np.arange(i, min(i + block_size, n)) for i in range(0, n, block_size)]
+    if scheduler is None:
+        parts = []
+        for idx in blocks:
+            parts.append(_run_block(setup, idx))
+            if progress is not None:
+                progress(int(idx[-1]) + 1, int(n))
+    else:
+        parts = _run_dask(setup, blocks, scheduler, progress, int(n))
+    return _collect(plan, setup, parts, int(n), int(seed), disp, drawn, zone)
+
+
+def _run_dask(
+    setup: _Setup,
+    blocks: list[np.ndarray],
+    scheduler: object,
+    progress: Callable[[int, int], None] | None,
+    n: int,
+) -> list[_Block]:
+    """The blocks as Dask delayed tasks on ``scheduler`` (name, Client or address)."""
+    import dask
+
+    tasks = [dask.delayed(_run_block)(setup, idx) for idx in blocks]
+    if isinstance(scheduler, str) and "://" in scheduler:
+        try:
+            from distributed import Client
+        except ImportError:  # pragma: no cover - distributed is installed with dask[complete]
+            raise InputError("a scheduler address needs dask.distributed installed") from None
+        try:
+            client = Client(scheduler, timeout=10)
+        except OSError as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        with client:
+            parts = list(dask.compute(*tasks, scheduler=client))
+    else:
+        parts = list(dask.compute(*tasks, scheduler=scheduler))
+    if progress is not None:
+        progress(n, n)
+    return parts
+
+
+def _collect(
+    plan: TargetingResult,
+    setup: _Setup,
+    parts: list[_Block],
+    n: int,
+    seed: int,
+    disp: dict[str, Dispersion],
+    drawn: dict[str, np.ndarray],
+    zone: TargetZone,
+) -> MonteCarloResult:
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    fp = plan.footprint
+    c0 = fp.centre
+    c_lat, c_lon = cat("centre_lat"), cat("centre_lon")
+    ca, cc = along_cross(c0[0], c0[1], fp.azimuth, c_lat, c_lon)
+    return MonteCarloResult(
+        n=n,
+        seed=seed,
+        dispersions=disp,
+        samples=drawn,
+        classes=setup.classes,
+        breakup_dv=setup.breakup_dv,
+        impact_lat=cat("impact_lat"),
+        impact_lon=cat("impact_lon"),
+        breakup_t=cat("breakup_t"),
+        breakup_lat=cat("breakup_lat"),
+        breakup_lon=cat("breakup_lon"),
+        length=cat("length"),
+        width=cat("width"),
+        centre_lat=c_lat,
+        centre_lon=c_lon,
+        centre_along=ca,
+        centre_cross=cc,
+        inside=cat("inside"),
+        foreign_distance=cat("foreign"),
+        land_distance=cat("land"),
+        nominal_centre=(float(c0[0]), float(c0[1])),
+        nominal_azimuth=float(fp.azimuth),
+        epoch=setup.epoch,
+        zone_name=zone.name,
     )
-    if any(name != "surface impact" for name in fall.event_name):
-        raise PropagationError("a dispersed fragment did not reach the ground within 2 h")
-    t_imp = epoch + TimeDelta(fall.t_end, format="sec")
-    lat_d, lon_d, _ = subpoint(t_imp, fall.y[:, :3])
-    # true ground point: the flight really happened (shift + dt) s later than simulated
-    lon = np.radians(lon_d) - OMEGA_EARTH_RAD_S * (shift + np.concatenate([dt, dt]))
-    lat = np.radians(lat_d)
-    lon = (lon + np.pi) % (2 * np.pi) - np.pi
-    heel = np.column_stack([lat[:n], lon[:n]])
-    toe = np.column_stack([lat[n:], lon[n:]])
-    line = _line(heel, toe).reshape(-1, 2)
-    inside = zone.contains(line[:, 0], line[:, 1]).reshape(n, _LINE_POINTS).all(axis=1)
-    foreign = distance_to_land(line[:, 0], line[:, 1], "foreign").reshape(n, -1).min(axis=1)
-    anyland = distance_to_land(line[:, 0], line[:, 1], "all").reshape(n, -1).min(axis=1)
-    return MonteCarloResult(heel, toe, inside, foreign, anyland, s, seed)
