@@ -53,7 +53,7 @@ def _summary(page: Page, r: dict) -> None:
         )
     rows = [
         ("object", r.get("object")),
-        ("NORAD", r.get("norad_id")),
+        ("NORAD", str(r.get("norad_id"))),
         ("prediction as of", Cell(utc(r.get("as_of")))),
         ("mean altitude at the last set (km)", r.get("mean_altitude_km")),
         ("space weather", r.get("weather")),
@@ -100,6 +100,9 @@ def _window(page: Page, r: dict) -> None:
                 "side": "right",
                 "range": [0, 1.02],
                 "title": "cumulative fraction",
+                "tickformat": ".0%",
+                "dtick": 0.25,
+                "showgrid": False,
             }
         )
         body_note = f"{len(t)} ensemble samples."

@@ -114,7 +114,7 @@ def write_screen_report(out_dir: Path) -> Path:
     )
     trs = [
         (
-            r.get("norad_id"),
+            str(r.get("norad_id")),
             _name(r),
             Cell(utc(r.get("median")) if r.get("median") else "after horizon"),
             Cell(utc(r.get("p05"))),
@@ -141,7 +141,7 @@ def write_screen_report(out_dir: Path) -> Path:
         "Not screened",
         table(
             ("NORAD", "name", "reason"),
-            [(x.get("norad_id"), x.get("name"), x.get("reason")) for x in ns],
+            [(str(x.get("norad_id")), x.get("name"), x.get("reason")) for x in ns],
         )
         if ns
         else '<p class="note">Every object was screened.</p>',
