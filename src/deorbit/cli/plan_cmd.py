@@ -14,10 +14,11 @@ from rich.table import Table
 from deorbit.cli._app import app, console, console_err
 from deorbit.cli._inputs import progress_bar
 from deorbit.core.time import iso, to_time
-from deorbit.errors import InputError
+from deorbit.errors import InfeasibleError, InputError
 from deorbit.formats.atomic import atomic_path
 from deorbit.formats.oem import write_oem
 from deorbit.mission.descent import DescentPlan, plan_descent, when
+from deorbit.mission.final_phase import FinalPhaseReport, run_final_phase_for_level
 from deorbit.mission.inverse import solve_reentry_by
 from deorbit.mission.scenario import bundled_scenarios, load_scenario, scenario_text
 
@@ -29,9 +30,18 @@ MILESTONES = (
     "USDV docks",
     "last crew leaves",
     "final sequence starts",
+    "USDV burn series starts",
     "final burn",
     "entry interface 120 km",
 )
+
+Finals = dict[str, FinalPhaseReport | str]
+"""Per level: its final-phase report, or why the final phase is infeasible."""
+
+
+def _json(data: object) -> str:
+    """JSON text; numpy scalars as plain numbers."""
+    return json.dumps(data, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o))
 
 
 @scenario_app.command("show")
@@ -51,8 +61,9 @@ def _atomic_write(path: Path, write) -> None:
         write(tmp)
 
 
-def summary_dict(plan: DescentPlan) -> dict:
-    """The plan as JSON-friendly data."""
+def summary_dict(plan: DescentPlan, finals: Finals | None = None) -> dict:
+    """The plan as JSON-friendly data; with ``finals``, each level's ``final_phase`` headline
+    (or ``{"infeasible": why}``)."""
     s = plan.scenario
     out = {
         "scenario": s.name,
@@ -77,6 +88,11 @@ def summary_dict(plan: DescentPlan) -> dict:
                 "notes": r.notes,
             }
         )
+        if finals is not None and r.level in finals:
+            f = finals[r.level]
+            out["levels"][-1]["final_phase"] = (
+                {"infeasible": f} if isinstance(f, str) else f.headline()
+            )
     return out
 
 
@@ -133,12 +149,14 @@ def _trajectory(plan: DescentPlan) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def write_results(plan: DescentPlan, out: Path) -> list[Path]:
-    """Summary JSON, timeline CSV, trajectory Parquet, and the final arc as OEM per level."""
+def write_results(plan: DescentPlan, out: Path, finals: Finals | None = None) -> list[Path]:
+    """Summary JSON, timeline CSV, trajectory Parquet, the final arc as OEM per level and,
+    per level with a final phase, ``final_<level>.json``, ``footprint_<level>.geojson`` and
+    ``montecarlo_<level>.geojson``; returns the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     summary = out / "summary.json"
-    _atomic_write(summary, lambda p: p.write_text(json.dumps(summary_dict(plan), indent=2)))
+    _atomic_write(summary, lambda p: p.write_text(_json(summary_dict(plan, finals))))
     timeline = out / "timeline.csv"
     _atomic_write(timeline, lambda p: _timeline(plan).to_csv(p, index=False))
     traj = out / "trajectory.parquet"
@@ -160,10 +178,56 @@ def write_results(plan: DescentPlan, out: Path) -> list[Path]:
                 ),
             )
             written.append(oem)
+    for level, f in (finals or {}).items():
+        if isinstance(f, str):
+            continue
+        name = level.lower()
+        for path, data in (
+            (out / f"final_{name}.json", f.data),
+            (out / f"footprint_{name}.geojson", f.footprint_geojson),
+            (out / f"montecarlo_{name}.geojson", f.montecarlo.envelope_geojson()),
+        ):
+            _atomic_write(path, lambda p, d=data: p.write_text(_json(d)))
+            written.append(path)
     return written
 
 
-def _table(plan: DescentPlan) -> Table:
+def _final_rows(table: Table, plan: DescentPlan, finals: Finals) -> None:
+    """Final-phase figures per level (or why it is infeasible)."""
+
+    def cell(level: str, key: str, fmt: str) -> str:
+        f = finals.get(level)
+        if f is None:
+            return "-"
+        if isinstance(f, str):
+            return "infeasible" if key == "cross_miss_km" else "-"
+        value = f.headline()[key] if key in f.headline() else f.data[key]
+        return format(value, fmt) if value is not None else "-"
+
+    rows = (
+        ("series perigee, km", "series_perigee_km", ".1f"),
+        ("final burn cross-track miss, km", "cross_miss_km", ".1f"),
+        ("final burn along-track miss, km", "along_miss_km", ".1f"),
+        ("footprint to foreign land, km", "foreign_land_km", ".0f"),
+        ("casualty expectation", "casualty_expectation", ".1e"),
+        ("P(all pieces in zone), Monte Carlo", "p_inside", ".3f"),
+    )
+    for label, key, fmt in rows:
+        table.add_row(label, *[cell(r.level, key, fmt) for r in plan.results])
+    table.add_row(
+        "compliance (NASA-STD-8719.14C)",
+        *[
+            "-"
+            if finals.get(r.level) is None
+            else "infeasible"
+            if isinstance(finals[r.level], str)
+            else ("all pass" if finals[r.level].all_pass else "FAIL")
+            for r in plan.results
+        ],
+    )
+
+
+def _table(plan: DescentPlan, finals: Finals | None = None) -> Table:
     s = plan.scenario
     table = Table(title=f"{s.name}: descent plan from elements of {iso(plan.elements.epoch)[:10]}")
     table.add_column("")
@@ -189,8 +253,32 @@ def _table(plan: DescentPlan) -> Table:
             for r in plan.results
         ],
     )
+    if finals:
+        _final_rows(table, plan, finals)
     table.add_row("feasible", *["yes" if r.feasible else "NO" for r in plan.results])
     return table
+
+
+def final_phases(plan: DescentPlan, samples: int | None = None, seed: int = 0) -> Finals:
+    """Each level's final phase (:func:`run_final_phase_for_level`), or why it is infeasible.
+
+    Raises
+    ------
+    InfeasibleError
+        No level's final phase could be planned (the reasons, one per level).
+    """
+    finals: Finals = {}
+    with progress_bar("final phase: footprint, risk, Monte Carlo") as update:
+        for k, r in enumerate(plan.results):
+            update(k, len(plan.results))
+            try:
+                finals[r.level] = run_final_phase_for_level(plan.scenario, r, samples, seed)
+            except InfeasibleError as exc:
+                finals[r.level] = str(exc)
+        update(len(plan.results), len(plan.results))
+    if finals and all(isinstance(f, str) for f in finals.values()):
+        raise InfeasibleError("no final phase can be planned: " + "; ".join(finals.values()))
+    return finals
 
 
 def _reentry_by(scn, date: str, level: str, as_json: bool) -> None:
@@ -254,8 +342,20 @@ def plan(
         str | None,
         typer.Option("--reentry-by", help="Target date of the final burn: find the policy."),
     ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples", help="Monte Carlo runs of each final phase (default: the scenario's)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Monte Carlo seed.")] = 0,
 ) -> None:
-    """Plan the station's end-of-life descent under WEAK / AVERAGE / STRONG solar activity."""
+    """Plan the station's end-of-life descent under WEAK / AVERAGE / STRONG solar activity,
+    then each level's controlled final phase: lowering burns and final burn onto the aim point,
+    footprint, land clearance, casualty risk, compliance, failure cases and a Monte Carlo.
+
+    A level whose final phase cannot be planned shows "infeasible" and its reason in the
+    summary; when no level can be planned the command stops with that reason (exit 2)."""
     scn = load_scenario(scenario)
     if reentry_by is not None:
         _reentry_by(scn, reentry_by, (levels or "AVERAGE").split(",")[0].strip().upper(), as_json)
@@ -266,11 +366,14 @@ def plan(
         if level not in ("WEAK", "AVERAGE", "STRONG", "OBSERVED"):
             raise InputError(f"--levels: unknown solar scenario {level!r}")
     names = ", ".join(chosen or scn.environment.levels)
+    if samples is not None and samples < 1:
+        raise InputError(f"--samples must be >= 1, got {samples}")
     with progress_bar(f"descent under {names} solar activity") as update:
         result = plan_descent(scn, chosen, base, progress=update)
-    written = write_results(result, out)
+    finals = final_phases(result, samples, seed)
+    written = write_results(result, out, finals)
     if as_json:
-        console.print_json(json.dumps(summary_dict(result)))
+        console.print_json(_json(summary_dict(result, finals)))
     else:
-        console.print(_table(result))
+        console.print(_table(result, finals))
         console.print(f"results: {', '.join(str(p) for p in written)}")
