@@ -7,8 +7,9 @@ by a binned Gaussian kernel density estimate (a 2-D histogram smoothed with
 dimensions, Scott 1992, "Multivariate Density Estimation", eq. 6.42). For a level L the region
 is the set of grid cells whose density is at least the density found at the (1 - L) quantile of
 the points themselves (a highest-density region): by construction it holds at least a fraction
-L of the points. Each region is the union of its cells (shapely), simplified by half a cell,
-and joined with the next-inner region so that the contours stay nested after simplification.
+L of the points. Each region is the union of its cells (shapely), grown by one cell side and
+simplified by half of it (so it still holds every selected cell), and joined with the
+next-inner region so that the contours stay nested.
 Vertices go back to longitude/latitude with :func:`deorbit.core.geodesy.destination` (the exact
 inverse of the along/cross mapping: distance ``hypot(a, c)`` on bearing
 ``azimuth + atan2(c, a)``).
@@ -64,7 +65,10 @@ def hdr_regions(
         boxes = shapely.box(
             ea[cells[:, 0]], ec[cells[:, 1]], ea[cells[:, 0] + 1], ec[cells[:, 1] + 1]
         )
-        region = shapely.union_all(boxes).simplify(0.5 * float(size.min()))
+        cell = float(size.min())
+        # grown by one (smallest) cell side, then simplified by half of it: the simplified
+        # outline stays outside every selected cell (Douglas-Peucker moves it < tolerance)
+        region = shapely.union_all(boxes).buffer(cell, join_style="mitre").simplify(0.5 * cell)
         if inner is not None:
             region = shapely.union(region, inner)
         out[level] = region
