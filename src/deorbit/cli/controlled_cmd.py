@@ -22,7 +22,14 @@ from deorbit.core.time import iso, to_time
 from deorbit.dynamics.thrust import FiniteBurn
 from deorbit.errors import InputError
 from deorbit.formats.geojson import write_geojson
-from deorbit.mission.targeting import Engine, failure_cases, fly_plan, plan_final_burn
+from deorbit.mission.final_phase import burn_rows
+from deorbit.mission.targeting import (
+    Engine,
+    failure_cases,
+    fly_plan,
+    plan_final_burn,
+    plan_final_phase,
+)
 from deorbit.reentry.casualty import (
     compliance_table,
     controlled_expectation,
@@ -176,6 +183,24 @@ def final(
     failure_probability: Annotated[
         float, typer.Option("--p-fail", help="Probability that the final burn fails.")
     ] = 0.1,
+    series_burns: Annotated[
+        int,
+        typer.Option(
+            "--series-burns", help="Perigee-lowering burns before the final burn (0: none)."
+        ),
+    ] = 2,
+    series_perigee: Annotated[
+        float, typer.Option("--series-perigee", help="Nominal perigee after the series, km.")
+    ] = 180.0,
+    perigee_range: Annotated[
+        str,
+        typer.Option(
+            "--perigee-range", help="Series perigees searched for the cross-track miss: LO,HI km."
+        ),
+    ] = "170,210",
+    coast_days: Annotated[
+        float, typer.Option("--coast-days", help="First lowering burn to final burn, days.")
+    ] = 4.0,
     fragments: FragOpt = None,
     breakup_altitude: BreakupOpt = 78.0,
     atmosphere: AtmOpt = "msis00",
@@ -183,8 +208,11 @@ def final(
     geojson: GeoOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Target the final burn of the ISS (or a similar stack) from a circular orbit into the
-    zone, then report footprint, NASA-STD-8719.14C compliance and failure cases."""
+    """Plan the final phase of the ISS (or a similar stack) from a circular orbit: the
+    perigee-lowering series and the final burn, timed so that the footprint centre lands on the
+    zone's aim point (along and across the track); then report the burns, the footprint,
+    NASA-STD-8719.14C compliance and failure cases. ``--series-burns 0`` plans the final burn
+    alone (along-track only, within a day)."""
     from deorbit.cli._inputs import ISS_AREA_M2, ISS_CD
 
     if not 100.0 < altitude < 2000.0:
@@ -197,15 +225,43 @@ def final(
     frags = read_fragments(fragments) if fragments else default_iss_fragments()
     target = zone_named(zone)
     forces = force_model(atmosphere, solar, None, None)
-    plan = plan_final_burn(
-        state,
-        sc,
-        forces,
-        Engine(thrust, isp),
-        fragments=frags,
-        zone=target,
-        breakup_altitude=breakup_altitude * 1e3,
-    )
+    if series_burns < 0 or series_burns > 10:
+        raise InputError(f"--series-burns {series_burns}: must be between 0 and 10")
+    try:
+        lo, hi = (float(x) for x in perigee_range.split(","))
+    except ValueError:
+        raise InputError(f"--perigee-range {perigee_range!r}: expected LO,HI in km") from None
+    if not (0.0 < lo <= series_perigee <= hi < altitude):
+        raise InputError(
+            f"--perigee-range {perigee_range} must hold --series-perigee {series_perigee:g} and "
+            f"lie below --altitude {altitude:g} km"
+        )
+    if not coast_days > 0:
+        raise InputError(f"--coast-days must be > 0, got {coast_days}")
+    if series_burns == 0:
+        plan = plan_final_burn(
+            state,
+            sc,
+            forces,
+            Engine(thrust, isp),
+            fragments=frags,
+            zone=target,
+            breakup_altitude=breakup_altitude * 1e3,
+        )
+    else:
+        plan = plan_final_phase(
+            state,
+            sc,
+            forces,
+            Engine(thrust, isp),
+            fragments=frags,
+            zone=target,
+            series_burns=series_burns,
+            series_perigee=series_perigee * 1e3,
+            perigee_range=(lo * 1e3, hi * 1e3),
+            final_after=coast_days * 86400.0,
+            breakup_altitude=breakup_altitude * 1e3,
+        )
     fp = plan.footprint
     pieces = frags.pieces()
     e_unc = uncontrolled_expectation(pieces["area"], math.radians(inclination))
@@ -215,7 +271,9 @@ def final(
     )
     fails = failure_cases(state, sc, forces, plan, frags)
     b = plan.final_burn
+    burns = burn_rows(plan, "engine", forces.zonal_degree)
     summary = {
+        "burns": burns,
         "burn_start": iso(state.epoch + b.start * u.s),
         "burn_duration_s": round(b.duration, 1),
         "delta_v_m_s": round(plan.final_delta_v, 2),
@@ -246,7 +304,20 @@ def final(
     if as_json:
         console.print_json(json.dumps(summary))
         return
-    head = {k: v for k, v in summary.items() if k not in ("compliance", "failures")}
+    head = {k: v for k, v in summary.items() if k not in ("compliance", "failures", "burns")}
+    bt = Table(title="Burns")
+    for col in ("burn", "start (UTC)", "duration s", "dv m/s", "propellant kg", "perigee after km"):
+        bt.add_column(col)
+    for row in burns:
+        bt.add_row(
+            row["name"],
+            row["start_utc"],
+            f"{row['duration_s']:.0f}",
+            f"{row['delta_v_m_s']:.2f}" if row["delta_v_m_s"] is not None else "-",
+            f"{row['propellant_kg']:.0f}",
+            f"{row['perigee_after_km']:.1f}",
+        )
+    console.print(bt)
     _print(head, f"Final burn into {target.name}")
     table = Table(title="Compliance (NASA-STD-8719.14C)")
     for col in ("requirement", "limit", "our figure", "result"):

@@ -62,6 +62,11 @@ def burn_rows(plan: TargetingResult, vehicle: str, zonal_degree: int = 6) -> lis
     if plan.state is None:
         raise InfeasibleError("the targeting result has no start state", None)
     epoch = plan.state.epoch
+    dv: list[float | None] = (
+        list(plan.delta_v)
+        if plan.delta_v
+        else [plan.final_delta_v if b is plan.final_burn else None for b in plan.burns]
+    )
     rows = []
     for k, b in enumerate(plan.burns):
         final = b is plan.final_burn
@@ -72,7 +77,7 @@ def burn_rows(plan: TargetingResult, vehicle: str, zonal_degree: int = 6) -> lis
                 "vehicle": vehicle,
                 "start_utc": iso(epoch + TimeDelta(b.start, format="sec")),
                 "duration_s": round(float(b.duration), 1),
-                "delta_v_m_s": round(float(plan.delta_v[k]), 3) if plan.delta_v else None,
+                "delta_v_m_s": round(float(dv[k]), 3) if dv[k] is not None else None,
                 "propellant_kg": round(float(b.propellant), 1),
                 "perigee_after_km": round(float(perigee) / 1e3, 2),
             }

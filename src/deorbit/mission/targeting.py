@@ -495,6 +495,16 @@ def plan_final_phase(
     aim_lat, aim_lon = zone.aim
     zonal = forces.zonal_degree
     mean0 = mean_elements(state, zonal)
+    # the series must lower the perigee: keep the range 1 km under the stack's mean perigee
+    top = mean0.a * (1.0 - mean0.e) - WGS84_A - 1e3
+    if lo > top:
+        raise InfeasibleError(
+            f"the stack's mean perigee {(top + 1e3) / 1e3:.1f} km is not above the series "
+            f"perigees {lo / 1e3:g}-{hi / 1e3:g} km",
+            None,
+        )
+    hi = min(hi, top)
+    series_perigee = min(series_perigee, hi)
     target_t = first + final_after
     until = target_t + window + 3 * 3600.0
 
