@@ -43,14 +43,15 @@ from astropy.time import Time
 from deorbit.core.constants import GM_EARTH, WGS84_A
 from deorbit.core.elements import BSTAR_RHO0, ElementSet
 from deorbit.core.time import iso
-from deorbit.environment.atmosphere import NRLMSIS
+from deorbit.environment.atmosphere import NRLMSIS, AtmosphereModel
 from deorbit.environment.space_weather import CelestrakSpaceWeather
 from deorbit.errors import InputError
 
 DEDUP_DAYS = 1.0 / 24.0
 """Sets closer than this are re-issues of one orbit determination (the last one is kept)."""
-NODE_DAYS = 0.5
-"""Sets within this span are averaged into one node (median a)."""
+NODE_DAYS = 0.125
+"""Sets within this span are one node (median a); short, so that a node never straddles a burn
+between sets a few hours apart."""
 MIN_SNR = 4.0
 """An interval is extended until its model drop is at least this many times its noise."""
 RISE_SIGMA = 5.0
@@ -61,6 +62,14 @@ CHANGE_CHI2 = 25.0
 """Chi-square reduction that accepts a change point (5 sigma for one extra parameter)."""
 CHANGE_FACTOR = 2.0
 """Smallest factor between the apparent drag scales on either side of an accepted change point."""
+LOWERING_FACTOR = 4.0
+"""An interval is a lowering only when it lost more than this many times the height drag gives
+(besides the sigma and metre limits). ASSUMPTION: geomagnetic storms can raise the density two-
+to threefold for hours beyond what the 3-hourly indices give the model, which must not count as
+a burn; checked on the natural decays in the shared data (no lowering in their last 70 days)."""
+MERGE_DAYS = 1.0
+"""Manoeuvres closer than this are one event (a burn split over intervals, or a reboost and the
+unsettled orbit determinations right after it)."""
 DENSITY_LOG_SIGMA = 0.25
 """Per-interval density-model error of NRLMSIS-00 with observed indices (log units)."""
 MIN_SIGMA_A_M = 10.0
@@ -117,7 +126,8 @@ class ManoeuvreReport:
     last: Time
     sigma_a_m: float
     segments: list[tuple[float, float, float]] = field(default_factory=list)
-    """(start MJD, end MJD, apparent scale) of each stretch between manoeuvres."""
+    """(start MJD, end MJD, apparent scale) of each stretch between manoeuvres; the scale is the
+    observed over the model drop summed over the stretch."""
 
     @property
     def natural_since(self) -> Time:
@@ -155,6 +165,23 @@ def _noise_of_a(t: np.ndarray, a: np.ndarray) -> float:
     return max(1.4826 * float(np.median(np.abs(d - np.median(d)))) / math.sqrt(1.5), MIN_SIGMA_A_M)
 
 
+def _not_outliers(t: np.ndarray, a: np.ndarray, sigma_a: float) -> np.ndarray:
+    """Mask of the sets to keep: a set is a bad set (not a manoeuvre) when it lies more than
+    max(RISE_SIGMA sigma, MIN_RISE_M) off the line through its neighbours while the next set
+    continues the trend of the two before it (a burn moves every later set; a bad set only
+    itself)."""
+    keep = np.ones(t.size, dtype=bool)
+    lim = max(RISE_SIGMA * sigma_a, MIN_RISE_M)
+    for i in range(2, t.size - 1):
+        w = (t[i] - t[i - 1]) / max(t[i + 1] - t[i - 1], 1e-9)
+        off = a[i] - (a[i - 1] + w * (a[i + 1] - a[i - 1]))
+        slope = (a[i - 1] - a[i - 2]) / max(t[i - 1] - t[i - 2], 1e-9)
+        trend = a[i + 1] - (a[i - 1] + slope * (t[i + 1] - t[i - 1]))
+        if abs(off) > lim and abs(trend) < 0.5 * abs(off):
+            keep[i] = False
+    return keep
+
+
 def _nodes(t: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(epoch MJD, median a, number of sets) of groups of sets within NODE_DAYS."""
     groups: list[list[int]] = []
@@ -169,31 +196,45 @@ def _nodes(t: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
     return tn, an, nn
 
 
-def _orbit_averaged_density(mjd: np.ndarray, alt_m: np.ndarray, model: NRLMSIS) -> np.ndarray:
-    """NRLMSIS density averaged over 7 latitudes (+-60 deg) x 8 longitudes, kg/m^3."""
+def _orbit_averaged_density(
+    mjd: np.ndarray, alt_m: np.ndarray, model: AtmosphereModel
+) -> np.ndarray:
+    """Model density averaged over 7 latitudes (+-60 deg) x 8 longitudes, kg/m^3."""
     alt = np.clip(alt_m, 80e3, MAX_ALT_M)
     m, la, lo = np.meshgrid(mjd, _LAT, _LON, indexing="ij")
     al = np.broadcast_to(alt[:, None, None], m.shape)
     return model.density(m, la, lo, al).mean(axis=(1, 2))
 
 
-def decay_intervals(
-    sets: Sequence[ElementSet],
-    cda_per_kg: float | None = None,
-    atmosphere: NRLMSIS | None = None,
-) -> tuple[DecayIntervals, float]:
-    """Observed vs model drop of the mean a between nodes of ``sets`` (see module doc), with
-    the estimated noise of one set's mean a (m). ``cda_per_kg``: nominal Cd A / m (default:
-    the median of the positive B*-derived values). Observed weather by default."""
+def _series(sets: Sequence[ElementSet]) -> tuple[np.ndarray, np.ndarray, float]:
+    """(epoch MJD, mean a m) of the de-duplicated sets and their nominal Cd A / m."""
     ordered = _dedup(sets)
-    if len(ordered) < 4:
-        raise InputError(f"manoeuvre detection needs 4 or more element sets, got {len(ordered)}")
     t = np.array([s.epoch.utc.mjd for s in ordered])
     a = np.array([s.semi_major_axis for s in ordered])
+    b = [s.bstar for s in ordered if s.bstar > 0]
+    cda = 2.0 * float(np.median(b)) / BSTAR_RHO0 if b else 0.01
+    return t, a, cda
+
+
+def decay_intervals(
+    t: np.ndarray,
+    a: np.ndarray,
+    cda_per_kg: float,
+    atmosphere: AtmosphereModel | None = None,
+) -> tuple[DecayIntervals, float]:
+    """Observed vs model drop of the mean a between nodes of the series (``t`` MJD UTC sorted,
+    ``a`` mean semi-major axis m; see module doc), with the estimated noise of one value of
+    ``a`` (m). ``cda_per_kg``: nominal Cd A / m (m^2/kg). NRLMSIS-00 with observed weather by
+    default."""
+    t = np.asarray(t, dtype=float)
+    a = np.asarray(a, dtype=float)
+    if t.size < 4:
+        raise InputError(f"manoeuvre detection needs 4 or more element sets, got {t.size}")
+    if not (np.all(np.isfinite(a)) and np.all(np.diff(t) > 0)):
+        raise InputError("manoeuvre detection needs finite a and strictly increasing epochs")
     sigma_a = _noise_of_a(t, a)
-    if cda_per_kg is None:
-        b = [s.bstar for s in ordered if s.bstar > 0]
-        cda_per_kg = 2.0 * float(np.median(b)) / BSTAR_RHO0 if b else 0.01
+    keep = _not_outliers(t, a, sigma_a)
+    t, a = t[keep], a[keep]
     model = atmosphere or NRLMSIS(CelestrakSpaceWeather(), "00")
     tn, an, nn = _nodes(t, a)
     sig_n = sigma_a / np.sqrt(nn)
@@ -258,6 +299,37 @@ def _best_split(y: np.ndarray, w: np.ndarray) -> tuple[int, float]:
     return best, gain
 
 
+def _merge(found: list[Manoeuvre], n_rev: np.ndarray) -> list[Manoeuvre]:
+    """Join manoeuvres less than MERGE_DAYS apart (kind of the larger, delta a summed; change
+    points are kept apart from impulsive events)."""
+    out: list[Manoeuvre] = []
+    for m in found:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and m.start.mjd - prev.end.mjd <= MERGE_DAYS
+            and "change" not in prev.kind
+            and "change" not in m.kind
+        ):
+            da = prev.delta_a_m + m.delta_a_m
+            kind = prev.kind if abs(prev.delta_a_m) >= abs(m.delta_a_m) else m.kind
+            span = (m.end - prev.start).to_value("day")
+            verb = "rose" if da >= 0 else "fell"
+            dv = abs(da) * float(np.median(n_rev)) / 2.0
+            out[-1] = Manoeuvre(
+                kind,
+                Time(0.5 * (prev.start.mjd + m.end.mjd), format="mjd", scale="utc"),
+                prev.start,
+                m.end,
+                da,
+                dv,
+                f"mean a {verb} {abs(da):.0f} m net, beyond drag, in {span:.1f} d",
+            )
+        else:
+            out.append(m)
+    return out
+
+
 def _log_scale(iv: DecayIntervals, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """log apparent drag scale of intervals ``idx`` and its weight (1 / variance: TLE noise of
     the drop plus the density-model error). A non-positive apparent scale (height held or
@@ -298,9 +370,10 @@ def _change_points(y: np.ndarray, w: np.ndarray, lo: int, hi: int, out: list[int
 def detect_manoeuvres(
     sets: Sequence[ElementSet],
     cda_per_kg: float | None = None,
-    atmosphere: NRLMSIS | None = None,
+    atmosphere: AtmosphereModel | None = None,
 ) -> ManoeuvreReport:
-    """Raises and decay-rate changes in the history ``sets`` of one object (see module doc).
+    """Raises, lowerings and decay-rate changes in the history ``sets`` of one object (see the
+    module doc). ``cda_per_kg`` defaults to the median B*-derived Cd A / m.
 
     Raises
     ------
@@ -310,9 +383,21 @@ def detect_manoeuvres(
     ids = {s.norad_id for s in sets}
     if len(ids) > 1:
         raise InputError(f"manoeuvre detection needs one object's sets, got {len(ids)} objects")
-    iv, sigma_a = decay_intervals(sets, cda_per_kg, atmosphere)
-    ordered = _dedup(sets)
-    first, last = ordered[0].epoch, ordered[-1].epoch
+    t, a, cda = _series(sets)
+    return detect_in_series(t, a, cda if cda_per_kg is None else cda_per_kg, atmosphere)
+
+
+def detect_in_series(
+    t: np.ndarray,
+    a: np.ndarray,
+    cda_per_kg: float,
+    atmosphere: AtmosphereModel | None = None,
+) -> ManoeuvreReport:
+    """:func:`detect_manoeuvres` on a series: ``t`` epochs (MJD UTC, increasing), ``a`` mean
+    semi-major axes (m), ``cda_per_kg`` the nominal Cd A / m (m^2/kg)."""
+    iv, sigma_a = decay_intervals(t, a, cda_per_kg, atmosphere)
+    first = Time(float(t[0]), format="mjd", scale="utc")
+    last = Time(float(t[-1]), format="mjd", scale="utc")
 
     def when(mjd: float) -> Time:
         return Time(mjd, format="mjd", scale="utc")
@@ -347,7 +432,7 @@ def detect_manoeuvres(
         excess = iv.observed_drop[idx] - expected
         noise = np.hypot(iv.sigma_drop[idx], DENSITY_LOG_SIGMA * expected)
         big = (excess > np.maximum(RISE_SIGMA * noise, MIN_RISE_M)) & (
-            iv.observed_drop[idx] > CHANGE_FACTOR * expected
+            iv.observed_drop[idx] > LOWERING_FACTOR * expected
         )
         for j in idx[big]:
             is_lower[j] = True
@@ -381,7 +466,8 @@ def detect_manoeuvres(
             (
                 float(iv.t0[idx[b0]]),
                 float(iv.t1[idx[b1 - 1]]),
-                math.exp(_wmean(y[b0:b1], w[b0:b1])),
+                # the level as a ratio of sums (unbiased by the noise of single intervals)
+                float(np.sum(iv.observed_drop[idx[b0:b1]]) / np.sum(iv.model_drop[idx[b0:b1]])),
             )
             for b0, b1 in itertools.pairwise(bounds)
         ]
@@ -400,6 +486,6 @@ def detect_manoeuvres(
                     f"apparent drag scale x{kb:.2g} before, x{ka:.2g} after",
                 )
             )
-    found.sort(key=lambda m: m.epoch.mjd)
+    found = _merge(sorted(found, key=lambda m: m.start.mjd), n_rev)
     segments.sort()
     return ManoeuvreReport(found, iv, first, last, sigma_a, segments)

@@ -193,6 +193,12 @@ def exclusion(case: Case, report: ManoeuvreReport, at: Time) -> tuple[str, float
             f"(need {MIN_HISTORY_DAYS:g})",
             math.nan,
         )
+    if at.mjd >= case.sets[-1].epoch.mjd:
+        return (
+            "excluded: the prediction date is after the last element set (the truth comes "
+            "from that set; the prediction would repeat it)",
+            math.nan,
+        )
     later = report.after(at)
     if later:
         return f"excluded: manoeuvre after the prediction date: {later[0].describe()}", 0.0
@@ -331,76 +337,197 @@ def _group(name: str) -> str:
 
 @dataclass
 class DecayCheck:
-    """Predicted vs observed decay of the mean semi-major axis over one reboost-free stretch."""
+    """Predicted vs observed decay of the mean semi-major axis over one manoeuvre-free span.
+
+    ``k_fit`` is fitted on the ``fit_days`` before ``predict_start`` (same stretch);
+    ``k_previous`` on the previous manoeuvre-free stretch (NaN for the first); the decay is
+    predicted with each scale and with scale 1 (the B*-derived Cd A/m of the whole history,
+    what a prediction without a fit would use). Decays in m (mean a lost over the span)."""
 
     fit_start: Time
-    fit_end: Time
+    predict_start: Time
     predict_end: Time
-    k: float
+    k_fit: float
+    k_previous: float
     observed_m: float
     predicted_m: float
+    previous_m: float
+    scale1_m: float
+
+    @property
+    def fit_end(self) -> Time:
+        """End of the fit window (= start of the prediction)."""
+        return self.predict_start
+
+    @property
+    def k(self) -> float:
+        """The fitted scale (this stretch)."""
+        return self.k_fit
 
     @property
     def error(self) -> float:
-        """(predicted - observed) / observed decay."""
+        """(predicted - observed) / observed decay, fit on this stretch."""
         return (self.predicted_m - self.observed_m) / self.observed_m
+
+    @property
+    def error_previous(self) -> float:
+        """The same with the scale of the previous stretch (NaN when there is none)."""
+        return (self.previous_m - self.observed_m) / self.observed_m
+
+    @property
+    def error_scale1(self) -> float:
+        """The same with scale 1 (B*-derived Cd A/m, no fit)."""
+        return (self.scale1_m - self.observed_m) / self.observed_m
+
+    def as_dict(self) -> dict:
+        """JSON-ready."""
+        return {
+            "fit_start": iso(self.fit_start),
+            "predict_start": iso(self.predict_start),
+            "predict_end": iso(self.predict_end),
+            "k_fit": self.k_fit,
+            "k_previous": None if math.isnan(self.k_previous) else self.k_previous,
+            "observed_m": self.observed_m,
+            "predicted_m": self.predicted_m,
+            "error": self.error,
+            "error_previous": None if math.isnan(self.previous_m) else self.error_previous,
+            "error_scale1": self.error_scale1,
+        }
+
+
+def manoeuvre_free_stretches(
+    sets: Sequence[ElementSet], report: ManoeuvreReport | None = None
+) -> list[tuple[float, float]]:
+    """(start MJD, end MJD) of the spans between detected manoeuvres (raises, lowerings, changes
+    of the decay rate), each starting :data:`SETTLE_DAYS` after the manoeuvre."""
+    ordered = sorted(sets, key=lambda s: s.epoch.mjd)
+    report = report or detect_manoeuvres(ordered)
+    bounds = [(ordered[0].epoch.mjd - SETTLE_DAYS, ordered[0].epoch.mjd)]
+    bounds += [(m.start.mjd, m.end.mjd) for m in report.manoeuvres]
+    bounds.append((ordered[-1].epoch.mjd, ordered[-1].epoch.mjd + SETTLE_DAYS))
+    out = []
+    for (_s0, e0), (s1, _e1) in itertools.pairwise(bounds):
+        lo, hi = e0 + SETTLE_DAYS, s1
+        if hi > lo:
+            out.append((lo, hi))
+    return out
+
+
+def _decay_with_scale(start, spacecraft, forces, k: float, seconds: float) -> float:
+    """Mean a lost (m) over ``seconds`` from ``start`` with drag scale ``k``."""
+    from deorbit.core.spacecraft import Spacecraft
+    from deorbit.propagation.averaged import AveragedPropagator
+
+    sc = Spacecraft(spacecraft.mass, spacecraft.drag_area * k, spacecraft.cd)
+    tr = AveragedPropagator(forces).propagate(start, sc, seconds, output_step=seconds)
+    return float(start.a - tr.y[-1, 0])
 
 
 def iss_decay_checks(
     sets: Sequence[ElementSet],
     fit_days: float = 10.0,
     predict_days: float = 10.0,
-    max_stretches: int = 6,
+    max_stretches: int | None = None,
 ) -> list[DecayCheck]:
-    """Over stretches without reboosts (no rise of the SGP4 semi-major axis above 300 m between
-    sets), fit the drag scale on ``fit_days`` and compare the model's decay of the mean a over
-    the next ``predict_days`` with the observed one (our mean elements of the sets there).
+    """On every manoeuvre-free stretch (:func:`manoeuvre_free_stretches`) long enough for
+    ``fit_days + predict_days``: fit the drag scale on the first ``fit_days`` and compare the
+    model's decay of the mean a over the next ``predict_days`` with the observed one (three sets
+    averaged at each end), and the same with the previous stretch's scale and with scale 1.
+    One nominal Cd A/m (median B* of the whole history) for every stretch, so the scales compare.
     Observed space weather throughout (a hindcast)."""
+    from deorbit.core.state import State
     from deorbit.estimation.drag_fit import (
-        MANOEUVRE_RISE_M,
         fit_from_elements,
-        fitted_state_at,
+        nominal_spacecraft,
         observations_from_elements,
     )
+    from deorbit.propagation.mean_elements import MeanElements, mean_elements
+    from deorbit.propagation.sgp4 import osculating_state_at_epoch
     from deorbit.reentry.window import environment_for
 
     ordered = sorted(sets, key=lambda s: s.epoch.mjd)
-    a = np.array([s.semi_major_axis for s in ordered])
-    t = np.array([s.epoch.mjd for s in ordered])
-    breaks = [0, *(np.flatnonzero(np.diff(a) > MANOEUVRE_RISE_M) + 1).tolist(), len(ordered)]
-    env = environment_for(Time(t[-1], format="mjd", scale="utc"), hindcast=True)
+    sc = nominal_spacecraft(ordered)
+    env = environment_for(ordered[-1].epoch, hindcast=True)
     out: list[DecayCheck] = []
-    for lo, hi in itertools.pairwise(breaks):
-        if len(out) >= max_stretches:
+    k_prev = math.nan
+    for lo, hi in manoeuvre_free_stretches(ordered):
+        if max_stretches is not None and len(out) >= max_stretches:
             break
-        # leave a day after a reboost for the orbit determination to settle
-        t0 = t[lo] + 1.0
-        if t[hi - 1] < t0 + fit_days + predict_days:
+        inside = [s for s in ordered if lo <= s.epoch.mjd <= hi]
+        if len(inside) < 8:
             continue
-        fit_end = t0 + fit_days
-        stretch = [s for s in ordered[lo:hi] if t0 <= s.epoch.mjd <= fit_end + predict_days]
-        fit = fit_from_elements(
-            [s for s in stretch if s.epoch.mjd <= fit_end], env.reference, window_days=fit_days
-        )
-        head = observations_from_elements([s for s in stretch if s.epoch.mjd <= fit_end][-3:])
-        tail = observations_from_elements(
-            [s for s in stretch if s.epoch.mjd > fit_end + predict_days - 1.5][-3:]
-        )
+        if hi - lo < fit_days + predict_days:
+            # too short to check, but long enough to give the next stretch its scale
+            if hi - lo >= fit_days:
+                try:
+                    fit = fit_from_elements(
+                        inside, env.reference, window_days=hi - lo, spacecraft=sc
+                    )
+                    k_prev = fit.k
+                except DeorbitError:
+                    pass
+            continue
+        fit_end = lo + fit_days
+        try:
+            fit = fit_from_elements(
+                [s for s in inside if s.epoch.mjd <= fit_end],
+                env.reference,
+                window_days=fit_days,
+                spacecraft=sc,
+            )
+        except DeorbitError:
+            continue
+        head_sets = [s for s in inside if s.epoch.mjd <= fit_end][-3:]
+        tail_sets = [s for s in inside if s.epoch.mjd > fit_end + predict_days - 1.5]
+        tail_sets = [s for s in tail_sets if s.epoch.mjd <= fit_end + predict_days][-3:]
+        head = observations_from_elements(head_sets)
+        tail = observations_from_elements(tail_sets)
         if not head or not tail:
             continue
-        # three sets averaged at each end (TLE mean a scatters by tens of metres)
         t_a = Time(np.mean([o.epoch.mjd for o in head]), format="mjd", scale="utc")
         t_b = Time(np.mean([o.epoch.mjd for o in tail]), format="mjd", scale="utc")
-        model_a = fitted_state_at(fit, env.reference, t_a).a
-        model_b = fitted_state_at(fit, env.reference, t_b).a
+        r, v = osculating_state_at_epoch(head_sets[-1])
+        m = mean_elements(State(head_sets[-1].epoch, r, v))
+        start = MeanElements(t_a, float(np.mean([o.a for o in head])), m.ex, m.ey, m.i, m.raan)
+        span = float((t_b - t_a).to_value("sec"))
+        observed = float(np.mean([o.a for o in head]) - np.mean([o.a for o in tail]))
         out.append(
             DecayCheck(
                 fit.used[0].epoch,
                 t_a,
                 t_b,
                 fit.k,
-                observed_m=float(np.mean([o.a for o in head]) - np.mean([o.a for o in tail])),
-                predicted_m=float(model_a - model_b),
+                k_prev,
+                observed_m=observed,
+                predicted_m=_decay_with_scale(start, sc, env.reference, fit.k, span),
+                previous_m=(
+                    math.nan
+                    if math.isnan(k_prev)
+                    else _decay_with_scale(start, sc, env.reference, k_prev, span)
+                ),
+                scale1_m=_decay_with_scale(start, sc, env.reference, 1.0, span),
             )
         )
+        k_prev = fit.k
+    return out
+
+
+def decay_check_summary(checks: Sequence[DecayCheck]) -> dict:
+    """Distribution of the relative decay errors per method (median, mean |error|, range)."""
+    out = {"stretches": len(checks)}
+    for name, attr in (
+        ("fit_this_stretch", "error"),
+        ("previous_stretch", "error_previous"),
+        ("scale_1", "error_scale1"),
+    ):
+        e = np.array([getattr(c, attr) for c in checks], dtype=float)
+        e = e[np.isfinite(e)]
+        if e.size:
+            out[name] = {
+                "n": int(e.size),
+                "median": float(np.median(e)),
+                "mean_abs": float(np.mean(np.abs(e))),
+                "min": float(e.min()),
+                "max": float(e.max()),
+            }
     return out
