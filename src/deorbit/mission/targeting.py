@@ -1,19 +1,44 @@
-"""Targeting of the final deorbit burn: choose the revolution and the burn time whose ground
-track carries the debris footprint onto the aim point, with finite thrust.
+"""Targeting of a controlled reentry: the perigee-lowering series and the final burn, with
+finite thrust, so that the debris footprint's centre falls on the zone's aim point.
 
-Method
-------
-1. Fly the stack (with any perigee-lowering burns given) on a coast over the search window and
-   keep its ground track.
-2. A trial final burn gives the "lead": how long before the coast track passes the footprint
-   centre the burn must be centred.
-3. Each revolution's closest approach of the coast track to the aim point is a candidate; the
-   revolution with the smallest cross-track miss (and room for the lead) is chosen.
-4. The burn time is then corrected by the along-track miss of the footprint centre divided by
-   the track's ground speed, then by secant steps, until the miss is below ``tolerance``.
+Along the track (:func:`plan_final_burn`, and the last step of :func:`plan_final_phase`)
+-------------------------------------------------------------------------------------------
+A trial final burn gives the "lead": how long after the burn centre the coast track passes over
+the footprint centre. The burn is centred ``lead`` before the chosen pass, then moved by the
+along-track miss of the footprint centre divided by the ground speed, then by secant steps,
+until the miss is below the tolerance. The final burn's Δv is the impulsive Δv (vis-viva) that
+lowers the vacuum perigee to ``target_perigee`` from the radius at the burn; its duration
+follows from the rocket equation.
 
-The final burn's Δv defaults to the impulsive Δv (vis-viva) that lowers the vacuum perigee to
-``target_perigee`` from the current radius; its duration follows from the rocket equation.
+Across the track (:func:`plan_final_phase`)
+-------------------------------------------
+The final burn can only move the footprint along its ground track, so the revolution of the
+final burn must pass over the aim. Between revolutions the track moves ~22.4 deg of longitude
+(~550 km across the track at Point Nemo, where the ISS track runs ~70 deg from north). We phase
+the track the way a deorbit team does, through the period: the lowering series sets the orbit
+flown during the ~4-day coast, and a lower perigee means a shorter period, so the revolution
+reaches the aim's latitude earlier, when the Earth has turned less. Per revolution and per
+branch of the track (north- and southbound near the aim's latitude), the longitude at which it
+crosses the aim's latitude is a smooth function of the series perigee: we tabulate it over
+``perigee_range`` (numerical coasts, cheap), and start the series up to ``delays`` later (a few
+days longer on the higher orbit) where no revolution within ``window`` of the nominal date can be
+brought over the aim; the zero crossing closest to the nominal date wins. The series perigee is
+then refined by secant steps on the footprint centre's actual cross-track miss (each step a full
+along-track targeting), until it is below ``cross_tolerance``; above ``cross_limit`` there is no
+plan (InfeasibleError).
+
+Why no out-of-plane component: moving the footprint across the track with the final burn costs
+about 1 m/s per 0.85 km (Δv/v x R over a quarter revolution), i.e. ~300 m/s for the ~275 km
+between tracks; a change of inclination in the lowering burns costs as much. Phasing costs no
+propellant beyond the lowering itself. Its reach with a 4-day coast is ~15 deg of the 22.4 deg
+between revolutions (a full revolution would need a ~70 km different mean altitude), which the
+two branches of the track and the later-start option complete in the ISS cases we ran.
+
+The lowering series (:func:`plan_lowering_burns`): ``burns`` retrograde burns one revolution
+apart, each an equal step of the vacuum perigee from the stack's mean perigee to the series
+perigee, Δv by vis-viva at the mean apogee radius. During the iterations the footprint is flown
+with the two extreme-ballistic-coefficient fragment types (they make heel and toe); the final
+plan is flown with the whole fragment list.
 """
 
 from __future__ import annotations
