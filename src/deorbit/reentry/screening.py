@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from astropy.time import Time, TimeDelta
 
-from deorbit.core.constants import GM_EARTH, WGS84_A
+from deorbit.core.constants import GM_EARTH, OMEGA_EARTH, WGS84_A, WGS84_F
 from deorbit.core.elements import ElementSet
 from deorbit.core.time import iso
 from deorbit.environment.atmosphere import NRLMSIS
@@ -49,6 +49,36 @@ MAX_ECCENTRICITY = 0.02
 CHUNK = 250
 
 
+MEAN_RADIUS_SAMPLES = 24
+"""SGP4 points over one revolution for the orbit's mean radius."""
+
+
+def orbit_mean_radius(element_set: ElementSet) -> float:
+    """Mean geocentric radius (m) over one revolution from the set's epoch, by SGP4.
+
+    This, not SGP4's Brouwer mean ``a``, is the radius of the circular orbit the decay model
+    flies: the two differ by the J2 short-period terms, -2.6 to +4.7 km in the 2026-07 active
+    catalogue depending on inclination, while the mean radius matches the mean a of our own
+    mean elements (:func:`deorbit.propagation.mean_elements.mean_elements`, the averaged
+    propagator's) within about 0.4 km (measured on the catalogue's low objects)."""
+    sat = element_set.satrec
+    frac = np.arange(MEAN_RADIUS_SAMPLES) / MEAN_RADIUS_SAMPLES * element_set.period / 86400.0
+    err, r, _v = sat.sgp4_array(np.full(frac.size, sat.jdsatepoch), sat.jdsatepochF + frac)
+    if np.any(err != 0):
+        return float(element_set.semi_major_axis)
+    return float(np.linalg.norm(r, axis=1).mean() * 1e3)
+
+
+def wind_factor(a: float, inclination: float) -> float:
+    """King-Hele's atmospheric-rotation factor ``F = (1 - a w cos i / v)^2`` for a circular
+    orbit of radius ``a`` (m) and inclination (rad), ``v = sqrt(mu / a)``, ``w`` the Earth's
+    rotation rate: drag acts on the speed relative to the co-rotating air (King-Hele,
+    "Satellite Orbits in an Atmosphere", 1987, section 2.4). About 0.94 at 53 deg, 1.01 for
+    sun-synchronous orbits."""
+    v = math.sqrt(GM_EARTH / a)
+    return (1.0 - a * OMEGA_EARTH * math.cos(inclination) / v) ** 2
+
+
 def parse_horizon(text: str) -> float:
     """'90d', '12w', '1y' or a number of days -> days."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dwy]?)\s*", text)
@@ -60,37 +90,71 @@ def parse_horizon(text: str) -> float:
     return value
 
 
+INCLINATION_NODES_DEG = (0.0, 40.0, 55.0, 70.0, 90.0)
+"""Inclinations (folded to 0-90 deg) at which the orbit-averaged density is tabulated."""
+ORBIT_SAMPLES = 6
+"""Points along the orbit (argument of latitude) per table entry."""
+TABLE_LONGITUDES = 4
+"""Longitudes (local times at 12 UT: 12, 18, 0, 6 h) per table entry."""
+
+
 @dataclass(frozen=True)
 class DensityTable:
-    """log density (kg/m^3) on (level, day, altitude); days from ``mjd0``."""
+    """log density (kg/m^3) on (level, day, inclination node, altitude above the equatorial
+    radius); days from ``mjd0``. A 3-D table (level, day, altitude) is one inclination."""
 
     mjd0: float
     levels: tuple[str, ...]
-    log_rho: np.ndarray  # (L, D, A)
+    log_rho: np.ndarray  # (L, D, I, A) or (L, D, A)
 
-    def log_density(self, level: np.ndarray, t_days: np.ndarray, alt_m: np.ndarray):
-        """Interpolated log density for arrays of the same shape (bilinear in day, altitude)."""
-        d = np.clip(t_days, 0.0, self.log_rho.shape[1] - 1.000001)
+    def inclination_position(self, inclination_rad: np.ndarray) -> np.ndarray:
+        """Fractional index of each inclination among :data:`INCLINATION_NODES_DEG`."""
+        inc = np.degrees(np.asarray(inclination_rad, dtype=float))
+        folded = np.minimum(inc, 180.0 - inc)
+        if self.log_rho.ndim == 3:
+            return np.zeros_like(folded)
+        return np.interp(folded, INCLINATION_NODES_DEG, np.arange(len(INCLINATION_NODES_DEG)))
+
+    def log_density(self, level, t_days, alt_m, incl_pos=None):
+        """Interpolated log density for arrays of the same shape (linear in day, inclination
+        and altitude); ``incl_pos`` from :meth:`inclination_position` (default: node 0)."""
+        r = self.log_rho if self.log_rho.ndim == 4 else self.log_rho[:, :, None, :]
+        d = np.clip(t_days, 0.0, r.shape[1] - 1.000001)
         i = d.astype(int)
         fd = d - i
         x = np.clip((alt_m - TABLE_ALT_M[0]) / 10e3, 0.0, TABLE_ALT_M.size - 1.000001)
         j = x.astype(int)
         fx = x - j
-        r = self.log_rho
-        lo = r[level, i, j] * (1 - fx) + r[level, i, j + 1] * fx
-        hi = r[level, i + 1, j] * (1 - fx) + r[level, i + 1, j + 1] * fx
+        if incl_pos is None or r.shape[2] == 1:
+            q = np.zeros_like(j)
+            fq = np.zeros_like(fx)
+        else:
+            qq = np.clip(incl_pos, 0.0, r.shape[2] - 1.000001)
+            q = qq.astype(int)
+            fq = qq - q
+
+        def at(ii, qi):
+            return r[level, ii, qi, j] * (1 - fx) + r[level, ii, qi, j + 1] * fx
+
+        q1 = np.minimum(q + 1, r.shape[2] - 1)
+        lo = at(i, q) * (1 - fq) + at(i, q1) * fq
+        hi = at(i + 1, q) * (1 - fq) + at(i + 1, q1) * fq
         out = lo * (1 - fd) + hi * fd
         # below the table: extend with the lowest layer's scale height
         below = alt_m < TABLE_ALT_M[0]
         if np.any(below):
-            slope = (r[level, i, 1] - r[level, i, 0]) / 10e3
-            out = np.where(below, r[level, i, 0] + slope * (alt_m - TABLE_ALT_M[0]), out)
+            slope = (r[level, i, q, 1] - r[level, i, q, 0]) / 10e3
+            out = np.where(below, r[level, i, q, 0] + slope * (alt_m - TABLE_ALT_M[0]), out)
         return out
 
 
 def density_table(first: Time, as_of: Time, days: float) -> DensityTable:
-    """NRLMSIS-00 averaged over lat (+-60 deg, 7 values) and 8 longitudes at 12 UT of each day
-    from ``first`` to ``days`` after ``as_of`` (observed weather up to ``as_of``)."""
+    """NRLMSIS-00 averaged along circular orbits of each inclination node: :data:`ORBIT_SAMPLES`
+    arguments of latitude (latitude ``asin(sin i sin u)``) x :data:`TABLE_LONGITUDES` longitudes
+    at 12 UT of each day from ``first`` to ``days`` after ``as_of`` (observed weather up to
+    ``as_of``). The table's altitude is ``a - WGS84_A``; the density is taken at the height
+    above the ellipsoid at each latitude, ``a - R(lat)`` with ``R = WGS84_A (1 - f sin^2 lat)``
+    (first order in the flattening), up to 21 km higher near the poles."""
     try:
         sources = {lv: default_space_weather(lv, as_of=as_of) for lv in LEVEL_WEIGHTS}
     except SpaceWeatherRangeError:
@@ -98,13 +162,18 @@ def density_table(first: Time, as_of: Time, days: float) -> DensityTable:
     mjd0 = math.floor(first.utc.mjd)
     n_days = math.ceil(as_of.utc.mjd - mjd0 + days) + 2
     mjd = mjd0 + 0.5 + np.arange(n_days)
-    lat = np.radians(np.linspace(-60, 60, 7))
-    lon = np.radians(np.arange(0, 360, 45.0))
-    M, LA, LO, AL = np.meshgrid(mjd, lat, lon, TABLE_ALT_M, indexing="ij")
+    inc = np.radians(np.array(INCLINATION_NODES_DEG))
+    u = (np.arange(ORBIT_SAMPLES) + 0.5) * 2 * np.pi / ORBIT_SAMPLES
+    lat = np.arcsin(np.sin(inc)[:, None] * np.sin(u)[None, :])  # (I, U)
+    lon = np.radians(np.arange(TABLE_LONGITUDES) * 360.0 / TABLE_LONGITUDES)
+    M, LA, LO, AL = np.meshgrid(mjd, np.arange(inc.size * u.size), lon, TABLE_ALT_M, indexing="ij")
+    LAT = lat.ravel()[LA]
+    H = np.minimum(AL + WGS84_A * WGS84_F * np.sin(LAT) ** 2, 1000e3)
     tables = []
     for src in sources.values():
-        rho = NRLMSIS(src, "00").density(M, LA, LO, AL)
-        tables.append(np.log(rho.mean(axis=(1, 2))))
+        rho = NRLMSIS(src, "00").density(M, LAT, LO, H)  # (D, I*U, LON, A)
+        rho = rho.reshape(n_days, inc.size, u.size, lon.size, TABLE_ALT_M.size)
+        tables.append(np.log(rho.mean(axis=(2, 3))))
     # t_days = 0 is the first node, 12 UT of the first day
     return DensityTable(mjd0 + 0.5, tuple(sources), np.stack(tables))
 
@@ -116,28 +185,32 @@ def decay_times(
     level: np.ndarray,
     table: DensityTable,
     t_end: float,
+    incl_pos: np.ndarray | None = None,
 ) -> np.ndarray:
     """Days (after the table start) at which each orbit's mean altitude reaches 120 km; inf if
     not before ``t_end`` days. Vectorised Heun steps, per element at most 1 day and at most
-    2 km of altitude."""
+    2 km of altitude. ``incl_pos``: each orbit's inclination position in the table
+    (:meth:`DensityTable.inclination_position`; default the first node)."""
     a = np.array(a0, dtype=float)
     t = np.array(t0_days, dtype=float)
     out = np.full(a.shape, np.inf)
     active = (a - WGS84_A > INTERFACE_M) & (t < t_end)
     out[(a - WGS84_A <= INTERFACE_M)] = t[(a - WGS84_A <= INTERFACE_M)]
 
-    def rate(ai, ti, bi, li):  # da/dt in m/day
-        rho = np.exp(table.log_density(li, ti - 0.0, ai - WGS84_A))
+    q = np.zeros(a.shape) if incl_pos is None else np.asarray(incl_pos, dtype=float)
+
+    def rate(ai, ti, bi, li, qi):  # da/dt in m/day
+        rho = np.exp(table.log_density(li, ti, ai - WGS84_A, qi))
         return -rho * bi * np.sqrt(GM_EARTH * ai) * 86400.0
 
     for _ in range(20000):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        ai, ti, bi, li = a[idx], t[idx], cda_per_kg[idx], level[idx]
-        k1 = rate(ai, ti, bi, li)
+        ai, ti, bi, li, qi = a[idx], t[idx], cda_per_kg[idx], level[idx], q[idx]
+        k1 = rate(ai, ti, bi, li, qi)
         dt = np.minimum(1.0, 2e3 / np.maximum(-k1, 1e-9))  # <= 2 km of altitude per step
-        k2 = rate(np.maximum(ai + dt * k1, WGS84_A + 60e3), ti + dt, bi, li)
+        k2 = rate(np.maximum(ai + dt * k1, WGS84_A + 60e3), ti + dt, bi, li, qi)
         a_new = ai + 0.5 * dt * (k1 + k2)
         t_new = ti + dt
         crossed = a_new - WGS84_A <= INTERFACE_M
@@ -161,6 +234,7 @@ class Candidate:
     epoch_days: float  # days after the table start
     a: float
     cda_per_kg: float
+    inclination: float = 0.0  # rad
 
 
 @dataclass(frozen=True)
@@ -196,7 +270,8 @@ def _ensemble_chunk(
     a0 = np.repeat([c.a for c in cands], samples)
     t0 = np.repeat([c.epoch_days for c in cands], samples)
     b = np.repeat([c.cda_per_kg for c in cands], samples) * scale.ravel()
-    times = decay_times(a0, t0, b, level.ravel(), table, t_end).reshape(n, samples)
+    q = np.repeat(table.inclination_position(np.array([c.inclination for c in cands])), samples)
+    times = decay_times(a0, t0, b, level.ravel(), table, t_end, q).reshape(n, samples)
     hits = []
     for i, c in enumerate(cands):
         ti = times[i]
@@ -282,13 +357,16 @@ def screen(
             if s.semi_major_axis - WGS84_A < 300e3:
                 not_screened.append((s.norad_id, s.label, f"B* = {s.bstar:g} gives no drag"))
             continue
+        # far above the atmosphere the J2 terms do not matter (and SGP4 calls cost)
+        a_eff = orbit_mean_radius(s) if s.perigee_altitude < 1200e3 else s.semi_major_axis
         cands.append(
             Candidate(
                 s.norad_id,
                 s.label,
                 float(mjd - table.mjd0),
-                float(s.semi_major_axis),
-                s.drag_area_per_mass,
+                a_eff,
+                s.drag_area_per_mass * wind_factor(a_eff, s.inclination),
+                float(s.inclination),
             )
         )
     # first pass: pessimistic single run per object, STRONG (or the only) level
@@ -300,6 +378,7 @@ def screen(
         np.full(len(cands), strong),
         table,
         t_end,
+        table.inclination_position(np.array([c.inclination for c in cands])),
     )
     keep = [c for c, t in zip(cands, first, strict=True) if np.isfinite(t)]
     chunks = [keep[i : i + CHUNK] for i in range(0, len(keep), CHUNK)]
