@@ -61,7 +61,7 @@ from deorbit.propagation.ensemble import EnsemblePropagator, SampleBurns
 from deorbit.propagation.events import AltitudeCrossing
 from deorbit.propagation.numerical import max_latitude
 from deorbit.reentry.breakup import BREAKUP_DELTA_V, random_directions
-from deorbit.reentry.casualty import distance_to_land
+from deorbit.reentry.casualty import FOREIGN_LAND_CLEARANCE, distance_to_land
 from deorbit.reentry.footprint import MAX_FALL_TIME, along_cross, ground_forces
 from deorbit.reentry.fragments import FragmentList
 from deorbit.reentry.zones import TargetZone
@@ -158,6 +158,12 @@ class MonteCarloResult:
         return float(np.mean(self.inside))
 
     @property
+    def p_foreign_land_clear(self) -> float:
+        """Fraction of samples whose footprint stays at least 370 km from foreign land
+        (NASA-STD-8719.14C Req. 4.7-1b, :data:`FOREIGN_LAND_CLEARANCE`)."""
+        return float(np.mean(self.foreign_distance >= FOREIGN_LAND_CLEARANCE))
+
+    @property
     def heel(self) -> np.ndarray:
         """(N, 2) (lat, lon) rad of the lowest-ballistic-coefficient class's impact."""
         return np.column_stack([self.impact_lat[:, 0], self.impact_lon[:, 0]])
@@ -197,6 +203,7 @@ class MonteCarloResult:
             "seed": int(self.seed),
             "zone": self.zone_name,
             "p_inside": self.p_inside,
+            "p_foreign_land_clear": self.p_foreign_land_clear,
             "foreign_land_km": q(self.foreign_distance),
             "land_km": q(self.land_distance),
             "footprint_length_km": {
@@ -628,7 +635,8 @@ def _run_dask(
     """The blocks as Dask delayed tasks on ``scheduler`` (name, Client or address)."""
     import dask
 
-    tasks = [dask.delayed(_run_block)(setup, idx) for idx in blocks]
+    shared = dask.delayed(setup, traverse=False)  # one copy for all tasks
+    tasks = [dask.delayed(_run_block)(shared, idx) for idx in blocks]
     if isinstance(scheduler, str) and "://" in scheduler:
         try:
             from distributed import Client

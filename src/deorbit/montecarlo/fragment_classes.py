@@ -62,17 +62,19 @@ def fragment_classes(
     groups = [[t] for t in types]
     lo_type, hi_type = types[0], types[-1]
 
-    def log_beta(group: list) -> float:
-        if lo_type in group:
-            return math.log(lo_type.ballistic_coefficient)
-        if hi_type in group:
-            return math.log(hi_type.ballistic_coefficient)
+    def beta_of(group: list) -> float:
+        if any(t is lo_type for t in group):
+            return lo_type.ballistic_coefficient
+        if any(t is hi_type for t in group):
+            return hi_type.ballistic_coefficient
+        if len(group) == 1:
+            return group[0].ballistic_coefficient
         w = np.array([t.count for t in group], dtype=float)
         x = np.log([t.ballistic_coefficient for t in group])
-        return float(np.sum(w * x) / np.sum(w))
+        return float(np.exp(np.sum(w * x) / np.sum(w)))
 
     while len(groups) > k:
-        centres = [log_beta(g) for g in groups]
+        centres = [math.log(beta_of(g)) for g in groups]
         gaps = np.diff(centres)
         j = int(np.argmin(gaps))
         groups[j : j + 2] = [groups[j] + groups[j + 1]]
@@ -82,7 +84,7 @@ def fragment_classes(
         mass = sum(t.count * t.mass for t in g) / count
         out.append(
             FragmentClass(
-                math.exp(log_beta(g)),
+                beta_of(g),
                 mass,
                 count,
                 sum(t.count * t.area for t in g),
