@@ -430,8 +430,8 @@ def detect_in_series(
         k_ref = _weighted_median(*_log_scale(iv, idx))
         expected = math.exp(k_ref) * iv.model_drop[idx]
         excess = iv.observed_drop[idx] - expected
-        noise = np.hypot(iv.sigma_drop[idx], DENSITY_LOG_SIGMA * expected)
-        big = (excess > np.maximum(RISE_SIGMA * noise, MIN_RISE_M)) & (
+        # the density error is covered by LOWERING_FACTOR; the sigma test is the TLE noise
+        big = (excess > np.maximum(RISE_SIGMA * iv.sigma_drop[idx], MIN_RISE_M)) & (
             iv.observed_drop[idx] > LOWERING_FACTOR * expected
         )
         for j in idx[big]:
