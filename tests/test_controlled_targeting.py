@@ -285,3 +285,38 @@ def test_scenario_rejects_series_perigee_outside_its_range():
 def test_cli_plan_rejects_bad_sample_count(capsys, tmp_path):
     assert main(["plan", "--levels", "AVERAGE", "--samples", "0", "--out", str(tmp_path)]) == 2
     assert "--samples" in capsys.readouterr().err
+
+
+def test_plan_with_no_feasible_final_phase_stops_with_the_reason(level):
+    from dataclasses import replace
+
+    from deorbit.cli.plan_cmd import final_phases, summary_dict
+    from deorbit.mission.descent import DescentPlan
+
+    scn, res = level
+    broken = replace(res, final_phase=None, final_phase_error="the stack reenters")
+    plan = DescentPlan(scn, start_elements(scn), [broken])
+    with pytest.raises(InfeasibleError, match=r"no final phase can be planned: .*reenters"):
+        final_phases(plan, samples=5)
+    # with other levels planned, the infeasible one is a row of the summary
+    summary = summary_dict(plan, {"AVERAGE": "AVERAGE: final phase infeasible: why"})
+    assert summary["levels"][0]["final_phase"] == {
+        "infeasible": "AVERAGE: final phase infeasible: why"
+    }
+
+
+def test_cli_final_prints_the_lowering_burns(capsys):
+    code = main(["final", "--epoch", "2030-09-12T00:00:00Z", "--series-burns", "2", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    names = [b["name"] for b in out["burns"]]
+    assert names == ["perigee-lowering burn 1", "perigee-lowering burn 2", "final burn"]
+    assert out["burns"][0]["perigee_after_km"] > out["burns"][1]["perigee_after_km"]
+    assert abs(out["cross_miss_km"]) < CROSS_BOUND_KM
+    assert abs(out["along_miss_km"]) < ALONG_BOUND_KM
+
+
+def test_cli_final_bad_perigee_range(capsys):
+    code = main(["final", "--epoch", "2030-09-12T00:00:00Z", "--perigee-range", "150"])
+    assert code == 2
+    assert "--perigee-range" in capsys.readouterr().err
