@@ -295,6 +295,10 @@ def test_cli_montecarlo_writes_its_three_files(tmp_path, capsys):
             "2",
             "--out",
             str(out),
+            "--scheduler",
+            "threads",
+            "--block-size",
+            "7",
             "--json",
         ]
     )
