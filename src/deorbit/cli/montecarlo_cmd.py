@@ -128,6 +128,7 @@ def montecarlo(
     table = Table(title=f"Final-phase Monte Carlo into {target.name}", show_header=False)
     table.add_row("samples / seed", f"{summary['n']} / {summary['seed']}")
     table.add_row("P(all pieces inside the zone)", f"{summary['p_inside']:.4f}")
+    table.add_row("P(>= 370 km from foreign land)", f"{summary['p_foreign_land_clear']:.4f}")
     for key, label in (("foreign_land_km", "foreign land, km"), ("land_km", "any land, km")):
         q = summary[key]
         table.add_row(label, f"min {q['min']}  p01 {q['p01']}  p05 {q['p05']}  p50 {q['p50']}")
