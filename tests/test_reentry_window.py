@@ -89,3 +89,35 @@ def test_cli_errors_are_one_line(shared_data, tmp_path, capsys):
     assert main(["reentry", str(shared_data / OMID), "--at", "2001-01-01T00:00:00Z"]) == 2
     assert "no element sets" in capsys.readouterr().err
     assert main(["reentry", str(shared_data / OMID), "--at", "not a date"]) == 2
+
+
+STARLINK_44724 = "tle/starlink_histories_2020-2026/starlink_44724.tle.gz"
+
+
+def test_prediction_after_the_observed_weather_uses_the_forecast_and_says_so(shared_data, capsys):
+    from deorbit.environment.space_weather import CelestrakSpaceWeather
+
+    last_observed = CelestrakSpaceWeather().last_observed  # 2026-08-06 in the bundled file
+    late = "2026-09-01T00:00:00Z"
+    code = main(
+        ["reentry", str(shared_data / STARLINK_44724), "--at", late, "--samples", "20", "--json"]
+    )
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    # the weather after the last observed day is the WEAK/AVERAGE/STRONG forecast, and the
+    # output names the day where the observations end
+    assert out["weather"].startswith(f"observed to {last_observed}")
+    assert out["weather"].endswith("then forecast")
+    assert out["as_of"].startswith("2026-09-01")
+
+
+def test_prediction_inside_the_forecast_era_draws_the_three_levels(shared_data):
+    from deorbit.formats.catalog import read_elements
+
+    sets = read_elements(shared_data / STARLINK_44724)
+    # the last set is 2026-05-14T08:15 (139 km); predict from the evening before
+    pred = predict_reentry(sets, at="2026-05-13T12:00:00Z", samples=30, ground_track=False)
+    assert pred.weather == "observed to the prediction date, then forecast"
+    assert set(pred.sample_levels) == {"WEAK", "AVERAGE", "STRONG"}
+    # only sets up to --at were fitted
+    assert pred.fit.end.mjd <= Time("2026-05-13T12:00:00", scale="utc").mjd

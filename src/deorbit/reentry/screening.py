@@ -1,11 +1,16 @@
 """Catalogue screening: which objects of a catalogue snapshot reenter within a horizon, and when.
 
 One element set per object (the newest), so no drag fit: the ballistic factor comes from B*.
-The decay model is the circular-orbit King-Hele rate ``da/dt = -rho(h, t) (Cd A / m) sqrt(mu a)``
-(King-Hele, "Satellite Orbits in an Atmosphere", 1987, eq. 3.5 for e = 0), integrated for
-every object and sample at once (numpy arrays, per-element adaptive steps) with a density
-table: NRLMSIS-00 averaged over latitude (+-60 deg) and longitude/local time at each altitude
-and day, for each solar forecast level (observed weather up to the catalogue date).
+Near-circular orbits (e <= :data:`MAX_ECCENTRICITY`) decay by the King-Hele rate
+``da/dt = -F rho (Cd A / m) sqrt(mu a)`` (King-Hele, "Satellite Orbits in an Atmosphere", 1987,
+eq. 3.5 for e = 0; ``F`` the atmosphere-rotation factor, :func:`wind_factor`), eccentric ones
+by the orbit-averaged Gauss equations in a and e (:func:`decay_times_eccentric`); every object
+and sample is integrated at once (numpy arrays, per-element adaptive steps) with a density
+table: NRLMSIS-00 averaged along circular orbits of five inclinations, at the height above the
+ellipsoid, and over local time, per altitude and day, for each solar forecast level (observed
+weather up to the catalogue date). The orbit radius is SGP4's mean radius over one revolution
+(:func:`orbit_mean_radius`), not the Brouwer mean a. Checked against the averaged propagator
+(``lifetime``) on catalogue objects: docs/validation.md, tests/test_screen_catalog.py.
 
 * First pass: every object once at the pessimistic end (drag scale :data:`FIRST_PASS_SCALE`,
   STRONG forecast); those that do not reach 120 km within the horizon need no ensemble.
@@ -14,8 +19,8 @@ and day, for each solar forecast level (observed weather up to the catalogue dat
   generator seeded with ``(seed, NORAD id)`` -- so the result does not depend on how objects
   are split over processes or Dask workers.
 
-Not screened: orbits with e > :data:`MAX_ECCENTRICITY` (listed separately when their perigee is
-below 300 km) and sets with B* <= 0.
+Not screened (listed when their perigee is below 300 km): orbits with
+e > :data:`MAX_SCREENED_ECCENTRICITY` and sets with B* <= 0.
 """
 
 from __future__ import annotations
@@ -46,6 +51,9 @@ and B* (40 %) log-normal errors, exp(3 x 0.44) = 3.7, rounded up."""
 BSTAR_SIGMA = 0.40
 """1-sigma relative error of a single B* as a drag measure (assumed; B* absorbs other errors)."""
 MAX_ECCENTRICITY = 0.02
+"""Above this eccentricity an orbit decays by :func:`decay_times_eccentric` (a and e)."""
+MAX_SCREENED_ECCENTRICITY = 0.9
+"""Above this (near-parabolic), not screened."""
 CHUNK = 250
 
 
@@ -225,6 +233,110 @@ def decay_times(
     return out
 
 
+ECCENTRIC_QUADRATURE = 128
+"""Points in eccentric anomaly for the orbit average of an eccentric orbit's drag."""
+
+
+def decay_times_eccentric(
+    a0: np.ndarray,
+    e0: np.ndarray,
+    t0_days: np.ndarray,
+    cda_per_kg: np.ndarray,
+    level: np.ndarray,
+    table: DensityTable,
+    t_end: float,
+    incl_pos: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`decay_times` for eccentric orbits: days (after the table start) at which the
+    perigee altitude ``a (1 - e) - WGS84_A`` reaches 120 km (inf if not before ``t_end``).
+
+    Orbit-averaged Gauss equations for a drag deceleration ``D = rho v^2 (Cd A/m) / 2`` along
+    the velocity, averaged over the mean anomaly with ``dM = (1 - e cos E) dE``:
+    ``da/dt = -(a^2 (Cd A/m) / mu) <rho v^3 (1 - e cos E)>`` and
+    ``de/dt = -(1 - e^2) (Cd A/m) <rho v cos E>``, ``<.>`` the mean over E, with
+    ``v^2 = (mu / a)(1 + e cos E)/(1 - e cos E)`` (e.g. Vallado, "Fundamentals of
+    Astrodynamics and Applications", 4th ed., 2013, section 9.6, Gauss's form with a tangential
+    perturbation); for e = 0 this is the circular King-Hele rate of :func:`decay_times`.
+    Heun steps of at most 1 day and 2 km of perigee altitude."""
+    a = np.array(a0, dtype=float)
+    e = np.array(e0, dtype=float)
+    t = np.array(t0_days, dtype=float)
+    q = np.zeros(a.shape) if incl_pos is None else np.asarray(incl_pos, dtype=float)
+    out = np.full(a.shape, np.inf)
+    hp = a * (1 - e) - WGS84_A
+    out[hp <= INTERFACE_M] = t[hp <= INTERFACE_M]
+    active = (hp > INTERFACE_M) & (t < t_end)
+    big_e = (np.arange(ECCENTRIC_QUADRATURE) + 0.5) * 2 * np.pi / ECCENTRIC_QUADRATURE
+    cos_e = np.cos(big_e)[None, :]
+
+    def rates(ai, ei, ti, bi, li, qi):  # (da/dt, de/dt) per day
+        ei = np.clip(ei, 0.0, 0.99)[:, None]
+        r = ai[:, None] * (1 - ei * cos_e)
+        shape = r.shape
+        rho = np.exp(
+            table.log_density(
+                np.broadcast_to(li[:, None], shape),
+                np.broadcast_to(ti[:, None], shape),
+                r - WGS84_A,
+                np.broadcast_to(qi[:, None], shape),
+            )
+        )
+        v = np.sqrt(GM_EARTH / ai[:, None] * (1 + ei * cos_e) / (1 - ei * cos_e))
+        da = -(ai**2) * bi / GM_EARTH * np.mean(rho * v**3 * (1 - ei * cos_e), axis=1)
+        de = -(1 - ei[:, 0] ** 2) * bi * np.mean(rho * v * cos_e, axis=1)
+        return da * 86400.0, de * 86400.0
+
+    for _ in range(20000):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        ai, ei, ti = a[idx], e[idx], t[idx]
+        bi, li, qi = cda_per_kg[idx], level[idx], q[idx]
+        da1, de1 = rates(ai, ei, ti, bi, li, qi)
+        dhp = da1 * (1 - ei) - ai * de1
+        dt = np.minimum(1.0, 2e3 / np.maximum(-dhp, 1e-9))
+        a2 = np.maximum(ai + dt * da1, WGS84_A + 60e3)
+        e2 = np.clip(ei + dt * de1, 0.0, 0.99)
+        da2, de2 = rates(a2, e2, ti + dt, bi, li, qi)
+        a_new = ai + 0.5 * dt * (da1 + da2)
+        e_new = np.clip(ei + 0.5 * dt * (de1 + de2), 0.0, 0.99)
+        t_new = ti + dt
+        hp0 = ai * (1 - ei) - WGS84_A
+        hp1 = a_new * (1 - e_new) - WGS84_A
+        crossed = hp1 <= INTERFACE_M
+        frac = np.where(crossed, (hp0 - INTERFACE_M) / np.maximum(hp0 - hp1, 1e-9), 1.0)
+        done_idx = idx[crossed]
+        out[done_idx] = (ti + frac * dt)[crossed]
+        a[idx], e[idx], t[idx] = a_new, e_new, t_new
+        active[done_idx] = False
+        active[idx[t_new >= t_end]] = False
+    return out
+
+
+def _times(cands, scale, level, table, t_end) -> np.ndarray:
+    """Decay times of candidates (repeated per sample: ``scale``/``level`` of shape (n, S)),
+    circular ones by :func:`decay_times`, eccentric ones by :func:`decay_times_eccentric`."""
+    n, samples = scale.shape
+    out = np.empty((n, samples))
+    ecc = np.array([c.eccentricity > MAX_ECCENTRICITY for c in cands], dtype=bool)
+    for sel, eccentric in ((np.flatnonzero(~ecc), False), (np.flatnonzero(ecc), True)):
+        if sel.size == 0:
+            continue
+        sub = [cands[i] for i in sel]
+        a0 = np.repeat([c.a for c in sub], samples)
+        t0 = np.repeat([c.epoch_days for c in sub], samples)
+        b = np.repeat([c.cda_per_kg for c in sub], samples) * scale[sel].ravel()
+        q = np.repeat(table.inclination_position(np.array([c.inclination for c in sub])), samples)
+        lv = level[sel].ravel()
+        if eccentric:
+            e0 = np.repeat([c.eccentricity for c in sub], samples)
+            tt = decay_times_eccentric(a0, e0, t0, b, lv, table, t_end, q)
+        else:
+            tt = decay_times(a0, t0, b, lv, table, t_end, q)
+        out[sel] = tt.reshape(sel.size, samples)
+    return out
+
+
 @dataclass(frozen=True)
 class Candidate:
     """What a worker needs of one object (picklable, small)."""
@@ -235,6 +347,100 @@ class Candidate:
     a: float
     cda_per_kg: float
     inclination: float = 0.0  # rad
+    eccentricity: float = 0.0
+
+
+def candidate(s: ElementSet, mjd0: float) -> Candidate:
+    """The screen's view of one element set (``mjd0``: the table start, MJD UTC)."""
+    # far above the atmosphere the J2 terms do not matter (and SGP4 calls cost); the mean
+    # radius of an eccentric orbit is a (1 + e^2 / 2)
+    a_eff = s.semi_major_axis
+    if s.perigee_altitude < 1200e3:
+        a_eff = orbit_mean_radius(s) / (1.0 + 0.5 * s.eccentricity**2)
+    r_p = a_eff * (1.0 - s.eccentricity)
+    return Candidate(
+        s.norad_id,
+        s.label,
+        float(s.epoch.utc.mjd - mjd0),
+        a_eff,
+        # the wind factor at the perigee, where the drag acts (King-Hele)
+        s.drag_area_per_mass * wind_factor(r_p, s.inclination),
+        float(s.inclination),
+        float(s.eccentricity) if s.eccentricity > MAX_ECCENTRICITY else 0.0,
+    )
+
+
+@dataclass(frozen=True)
+class PropagatorCheck:
+    """One object's reentry (days after its epoch) by the screen's model and by the averaged
+    propagator's :func:`~deorbit.propagation.averaged.lifetime` (inf: not within the horizon;
+    nan: the propagator failed, ``note`` says why); ``horizon_days`` after the epoch."""
+
+    norad_id: int
+    name: str
+    perigee_km: float
+    eccentricity: float
+    screen_days: float
+    lifetime_days: float
+    horizon_days: float
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        """screen / lifetime."""
+        return self.screen_days / self.lifetime_days
+
+
+def compare_with_lifetime(
+    objs: Sequence[ElementSet], horizon_days: float, level: str = "AVERAGE"
+) -> list[PropagatorCheck]:
+    """The screen's decay time of each set at its median parameters (drag scale 1, the
+    ``level`` forecast) against :func:`deorbit.propagation.averaged.lifetime` from the same
+    SGP4 state, with the same B*-derived Cd A/m and the same weather (observed to the newest
+    epoch, then the forecast)."""
+    from deorbit.core.spacecraft import Spacecraft
+    from deorbit.core.state import State
+    from deorbit.dynamics.forces import ForceModel
+    from deorbit.errors import DeorbitError
+    from deorbit.propagation.averaged import lifetime
+    from deorbit.propagation.sgp4 import osculating_state_at_epoch
+
+    epochs = np.array([s.epoch.utc.mjd for s in objs])
+    start = Time(float(epochs.max()), format="mjd", scale="utc")
+    table = density_table(Time(float(epochs.min()), format="mjd", scale="utc"), start, horizon_days)
+    lv = table.levels.index(level) if level in table.levels else 0
+    t_end = float(start.utc.mjd - table.mjd0 + horizon_days)
+    cands = [candidate(s, table.mjd0) for s in objs]
+    screen_t = _times(cands, np.ones((len(cands), 1)), np.full((len(cands), 1), lv), table, t_end)
+    try:
+        weather = default_space_weather(level, as_of=start)
+    except SpaceWeatherRangeError:
+        weather = CelestrakSpaceWeather()
+    forces = ForceModel(NRLMSIS(weather, "00"))
+    out = []
+    for s, c, ts in zip(objs, cands, screen_t[:, 0], strict=True):
+        horizon = t_end - c.epoch_days
+        note = ""
+        try:
+            r, v = osculating_state_at_epoch(s)
+            sc = Spacecraft(1.0, s.drag_area_per_mass / 2.2, 2.2)
+            res = lifetime(State(s.epoch, r, v), sc, forces, horizon_years=horizon / 365.25)
+            lt = res.days if res.days is not None else math.inf
+        except DeorbitError as exc:
+            lt, note = math.nan, f"{type(exc).__name__}: {exc}"
+        out.append(
+            PropagatorCheck(
+                s.norad_id,
+                s.label,
+                s.perigee_altitude / 1e3,
+                s.eccentricity,
+                float(ts - c.epoch_days),
+                float(lt),
+                float(horizon),
+                note,
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -267,11 +473,7 @@ def _ensemble_chunk(
         z = rng.standard_normal((2, samples))
         scale[i] = np.exp(s_rho * z[0] - 0.5 * s_rho**2 + s_b * z[1] - 0.5 * s_b**2)
         level[i] = rng.choice(len(lv_w), size=samples, p=lv_w)
-    a0 = np.repeat([c.a for c in cands], samples)
-    t0 = np.repeat([c.epoch_days for c in cands], samples)
-    b = np.repeat([c.cda_per_kg for c in cands], samples) * scale.ravel()
-    q = np.repeat(table.inclination_position(np.array([c.inclination for c in cands])), samples)
-    times = decay_times(a0, t0, b, level.ravel(), table, t_end, q).reshape(n, samples)
+    times = _times(cands, scale, level, table, t_end)
     hits = []
     for i, c in enumerate(cands):
         ti = times[i]
@@ -348,8 +550,8 @@ def screen(
     t_end = float(start.utc.mjd - table.mjd0 + horizon_days)
     not_screened = []
     cands = []
-    for s, mjd in zip(objs, epochs, strict=True):
-        if s.eccentricity > MAX_ECCENTRICITY:
+    for s in objs:
+        if s.eccentricity > MAX_SCREENED_ECCENTRICITY:
             if s.perigee_altitude < 300e3:
                 not_screened.append((s.norad_id, s.label, f"eccentric (e = {s.eccentricity:.3f})"))
             continue
@@ -357,29 +559,16 @@ def screen(
             if s.semi_major_axis - WGS84_A < 300e3:
                 not_screened.append((s.norad_id, s.label, f"B* = {s.bstar:g} gives no drag"))
             continue
-        # far above the atmosphere the J2 terms do not matter (and SGP4 calls cost)
-        a_eff = orbit_mean_radius(s) if s.perigee_altitude < 1200e3 else s.semi_major_axis
-        cands.append(
-            Candidate(
-                s.norad_id,
-                s.label,
-                float(mjd - table.mjd0),
-                a_eff,
-                s.drag_area_per_mass * wind_factor(a_eff, s.inclination),
-                float(s.inclination),
-            )
-        )
+        cands.append(candidate(s, table.mjd0))
     # first pass: pessimistic single run per object, STRONG (or the only) level
     strong = table.levels.index("STRONG") if "STRONG" in table.levels else 0
-    first = decay_times(
-        np.array([c.a for c in cands]),
-        np.array([c.epoch_days for c in cands]),
-        np.array([c.cda_per_kg for c in cands]) * FIRST_PASS_SCALE,
-        np.full(len(cands), strong),
+    first = _times(
+        cands,
+        np.full((len(cands), 1), FIRST_PASS_SCALE),
+        np.full((len(cands), 1), strong),
         table,
         t_end,
-        table.inclination_position(np.array([c.inclination for c in cands])),
-    )
+    )[:, 0]
     keep = [c for c, t in zip(cands, first, strict=True) if np.isfinite(t)]
     chunks = [keep[i : i + CHUNK] for i in range(0, len(keep), CHUNK)]
     args = (table, t_end, samples, seed)

@@ -67,15 +67,33 @@ class Environment:
 
 
 def environment_for(as_of: TimeLike, hindcast: bool = False) -> Environment:
-    """NRLMSIS-00 with observed weather to ``as_of`` then the three solar-cycle forecasts; for
-    dates before the forecast starts (or ``hindcast=True``) the observed history throughout."""
+    """NRLMSIS-00 with observed weather to ``as_of`` then the three solar-cycle forecasts.
+
+    A prediction date after the last observed day of the space-weather file uses the
+    observations to that day and the forecasts from there (and says so: the days between are
+    forecast, not observed). For dates before the forecast starts (2023-05), or
+    ``hindcast=True``, the observed history throughout (one level)."""
     if not hindcast:
+        when = to_time(as_of)
+        history = CelestrakSpaceWeather()
+        last = history.last_observed_mjd
+        late = when.mjd >= last + 1
         try:
             forces = {
-                lv: ForceModel(NRLMSIS(default_space_weather(lv, as_of=as_of), "00"))
+                lv: ForceModel(
+                    NRLMSIS(default_space_weather(lv, as_of=None if late else when), "00")
+                )
                 for lv in LEVEL_WEIGHTS
             }
-            return Environment(forces, "observed to the prediction date, then forecast")
+            if late:
+                gap = when.mjd - (last + 1)
+                label = (
+                    f"observed to {history.last_observed} (the last observed day of "
+                    f"{history.path.name}, {gap:.1f} d before the prediction date), then forecast"
+                )
+            else:
+                label = "observed to the prediction date, then forecast"
+            return Environment(forces, label)
         except SpaceWeatherRangeError:
             pass
     sw = CelestrakSpaceWeather()
