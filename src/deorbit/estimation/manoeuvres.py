@@ -67,6 +67,8 @@ LOWERING_FACTOR = 4.0
 (besides the sigma and metre limits). ASSUMPTION: geomagnetic storms can raise the density two-
 to threefold for hours beyond what the 3-hourly indices give the model, which must not count as
 a burn; checked on the natural decays in the shared data (no lowering in their last 70 days)."""
+LOCAL_INTERVALS = 6
+"""Intervals on either side that give the reference drag scale of the lowering test."""
 MERGE_DAYS = 1.0
 """Manoeuvres closer than this are one event (a burn split over intervals, or a reboost and the
 unsettled orbit determinations right after it)."""
@@ -427,8 +429,15 @@ def detect_in_series(
         idx = idx[~is_raise[idx]]
         if idx.size < 3:
             continue
-        k_ref = _weighted_median(*_log_scale(iv, idx))
-        expected = math.exp(k_ref) * iv.model_drop[idx]
+        # the reference scale is local (the neighbours on either side, not the interval
+        # itself): a stretch can hold a slow thrusting phase and a drag-only phase
+        y, w = _log_scale(iv, idx)
+        k_ref = np.empty(idx.size)
+        for m in range(idx.size):
+            near = [p for p in range(max(0, m - LOCAL_INTERVALS), m + LOCAL_INTERVALS + 1)]
+            near = [p for p in near if p != m and p < idx.size]
+            k_ref[m] = _weighted_median(y[near], w[near])
+        expected = np.exp(k_ref) * iv.model_drop[idx]
         excess = iv.observed_drop[idx] - expected
         # the density error is covered by LOWERING_FACTOR; the sigma test is the TLE noise
         big = (excess > np.maximum(RISE_SIGMA * iv.sigma_drop[idx], MIN_RISE_M)) & (
