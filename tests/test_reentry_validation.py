@@ -48,6 +48,44 @@ def test_iss_decay_over_a_reboost_free_stretch(shared_data):
     assert len(checks) == 1
     c = checks[0]
     assert c.observed_m > 0 and c.predicted_m > 0
-    # measured: +35 % for the first stretch (Jan-Mar 2021); this guards against regressions
-    # of more than a factor of two in either direction
+    # measured: +31 % for the first stretch (Jan-Mar 2021; the density and attitude of the
+    # ISS vary by tens of percent from one 20-day span to the next, docs/validation.md); this
+    # guards against regressions of more than a factor of two in either direction
     assert 0.5 < c.predicted_m / c.observed_m < 2.0
+    # without a fit the B*-derived Cd A/m is far off for the ISS (its B* is not physical)
+    assert abs(c.error_scale1) > 0.5
+
+
+def test_iss_stretches_avoid_the_2021_12_03_debris_avoidance(shared_data):
+    # NASA ISS blog 2021-12-03: a Progress 79 burn at 07:58 UTC lowered the orbit (~310 m,
+    # Roscosmos); the old rise-only split let it into a "reboost-free" stretch (-49 % error)
+    from astropy.time import Time
+
+    from deorbit.formats.catalog import read_elements
+    from deorbit.reentry.validation import manoeuvre_free_stretches
+
+    sets = read_elements(shared_data / "tle/iss/iss_25544_2021-01_2022-03.3le")
+    burn = Time("2021-12-03T07:58:00", scale="utc").mjd
+    stretches = manoeuvre_free_stretches(sets)
+    assert stretches
+    assert not [(lo, hi) for lo, hi in stretches if lo <= burn <= hi]
+
+
+def test_validation_run_reports_every_case_scored_or_excluded_with_a_reason(shared_data):
+    """A small full run: a natural decay (Omid) and a Starlink lowered with its thrusters to
+    the end (44237: SpaceX deorbited the v0.9 satellites propulsively; its last sets fall 30 km
+    in a day at 220 km). Every prediction is either scored or excluded with its reason."""
+    from deorbit.reentry.validation import run_validation
+
+    omid = classify(shared_data / "tle/decayed/omid_33506_2009-004A_2009-02_2009-04.tle")
+    thrusting = classify(shared_data / "tle/starlink_histories_2020-2026/starlink_44237.tle.gz")
+    rows = run_validation([omid, thrusting], (10.0, 3.0), samples=20, seed=1)
+    assert [r.name.split("_")[0] for r in rows] == ["omid", "omid", "starlink", "starlink"]
+    for r in rows:
+        assert r.status == "ok" or r.status.startswith("excluded: "), r.status
+    star = [r for r in rows if r.name.startswith("starlink")]
+    assert all(r.status.startswith("excluded: ") and "manoeuvre" in r.status for r in star)
+    s = score(rows)
+    assert s["scored"] == 2 and s["excluded"] == 2
+    assert s["mean_abs_relative_error"] < 0.10
+    assert all(r.natural_days > 50.0 for r in rows if r.status == "ok")

@@ -399,7 +399,7 @@ def manoeuvre_free_stretches(
     sets: Sequence[ElementSet], report: ManoeuvreReport | None = None
 ) -> list[tuple[float, float]]:
     """(start MJD, end MJD) of the spans between detected manoeuvres (raises, lowerings, changes
-    of the decay rate), each starting :data:`SETTLE_DAYS` after the manoeuvre."""
+    of the decay rate), :data:`SETTLE_DAYS` away from each manoeuvre."""
     ordered = sorted(sets, key=lambda s: s.epoch.mjd)
     report = report or detect_manoeuvres(ordered)
     bounds = [(ordered[0].epoch.mjd - SETTLE_DAYS, ordered[0].epoch.mjd)]
@@ -407,7 +407,9 @@ def manoeuvre_free_stretches(
     bounds.append((ordered[-1].epoch.mjd, ordered[-1].epoch.mjd + SETTLE_DAYS))
     out = []
     for (_s0, e0), (s1, _e1) in itertools.pairwise(bounds):
-        lo, hi = e0 + SETTLE_DAYS, s1
+        # a set's epoch is its orbit determination's: the sets just before a detected
+        # manoeuvre may already hold it (the detector resolves it to one interval)
+        lo, hi = e0 + SETTLE_DAYS, s1 - SETTLE_DAYS
         if hi > lo:
             out.append((lo, hi))
     return out
