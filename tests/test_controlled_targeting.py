@@ -273,7 +273,7 @@ def test_level_without_final_phase_says_why(level):
 def test_scenario_rejects_series_perigee_outside_its_range():
     text, _ = scenario_text("iss")
     bad = text.replace(
-        "series_perigee_range_km = [170, 210]", "series_perigee_range_km = [185, 210]"
+        "series_perigee_range_km = [160, 210]", "series_perigee_range_km = [185, 210]"
     )
     assert bad != text
     from deorbit.errors import ScenarioError

@@ -197,7 +197,7 @@ def final(
         typer.Option(
             "--perigee-range", help="Series perigees searched for the cross-track miss: LO,HI km."
         ),
-    ] = "170,210",
+    ] = "160,210",
     coast_days: Annotated[
         float, typer.Option("--coast-days", help="First lowering burn to final burn, days.")
     ] = 4.0,

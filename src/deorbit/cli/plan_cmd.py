@@ -192,6 +192,13 @@ def write_results(plan: DescentPlan, out: Path, finals: Finals | None = None) ->
     return written
 
 
+def _failing(report: FinalPhaseReport) -> str:
+    """The numbers of the failed requirements ("4.7-1c")."""
+    return ", ".join(
+        row["requirement"].split()[0] for row in report.data["compliance"] if not row["pass"]
+    )
+
+
 def _final_rows(table: Table, plan: DescentPlan, finals: Finals) -> None:
     """Final-phase figures per level (or why it is infeasible)."""
 
@@ -221,7 +228,7 @@ def _final_rows(table: Table, plan: DescentPlan, finals: Finals) -> None:
             if finals.get(r.level) is None
             else "infeasible"
             if isinstance(finals[r.level], str)
-            else ("all pass" if finals[r.level].all_pass else "FAIL")
+            else ("all pass" if finals[r.level].all_pass else "FAIL " + _failing(finals[r.level]))
             for r in plan.results
         ],
     )

@@ -478,7 +478,7 @@ def plan_final_phase(
     zone: TargetZone = SPOUA_PROXY,
     series_burns: int = 2,
     series_perigee: float = 180e3,
-    perigee_range: tuple[float, float] = (170e3, 210e3),
+    perigee_range: tuple[float, float] = (160e3, 210e3),
     final_after: float = 4 * 86400.0,
     window: float = 0.5 * 86400.0,
     first: float = 600.0,
@@ -533,13 +533,14 @@ def plan_final_phase(
     target_t = first + final_after
     until = target_t + window + 3 * 3600.0
 
+    def coast_end(start: float) -> float:
+        return start + final_after + window + 3 * 3600.0
+
     def coast_for(h: float, start: float):
         lowering, dvs, planned = plan_lowering_burns(
             state, spacecraft.mass, engine, series_burns, h, start, zonal, mean0
         )
-        coast, lat, lon, speed = _coast(
-            state, spacecraft, forces, lowering, start + final_after + window + 3 * 3600.0
-        )
+        coast, lat, lon, speed = _coast(state, spacecraft, forces, lowering, coast_end(start))
         return lowering, dvs, planned, coast, lat, lon, speed
 
     # 1. nominal coast, trial final burn at the nominal date: the lead from burn centre to the
@@ -571,8 +572,10 @@ def plan_final_phase(
         rows = []
         for h_ in grid_h:
             _l, _d, _p, c, la, lo_, _s = coast_for(float(h_), first + delay)
-            ok_coast = c.t[-1] >= first + delay + final_after + window + 3 * 3600.0 - 1
-            rows.append(_aim_crossings(c.t, la, lo_, aim_lat, aim_lon) if ok_coast else {})
+            # a coast that decays early still serves the revolutions flown 6 h before its end
+            cross = _aim_crossings(c.t, la, lo_, aim_lat, aim_lon)
+            alive = c.t[-1] - (6 * 3600.0 if c.t[-1] < coast_end(first + delay) - 1 else 0.0)
+            rows.append({k: v for k, v in cross.items() if v[0] <= alive})
         t_goal = target_t + delay
         if hi == lo:  # no perigee range: each revolution as it comes
             for label, (t1, d1) in rows[0].items():
