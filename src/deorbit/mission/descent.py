@@ -107,7 +107,12 @@ class FinalPhaseStart:
 
 @dataclass
 class LevelResult:
-    """The descent under one solar-activity scenario."""
+    """The descent under one solar-activity scenario.
+
+    ``final_start`` is the hand-over when the final sequence starts; ``final_phase`` the
+    targeted lowering series and final burn (None when infeasible: ``final_phase_error`` says
+    why, or in fast mode); ``final_arc`` its flight to breakup; ``forces`` the level's force
+    model (for the final-phase evaluation)."""
 
     level: str
     epoch: Time

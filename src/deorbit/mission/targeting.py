@@ -436,7 +436,7 @@ def plan_lowering_burns(
         dvs.append(dv)
         m -= b.propellant
         before = rp
-    return out, dvs, [rp - WGS84_A for rp in steps]
+    return out, dvs, [float(rp - WGS84_A) for rp in steps]
 
 
 def _aim_crossings(
