@@ -549,7 +549,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     fit_days, predict_days = (float(args[2]), float(args[3])) if len(args) == 4 else (20.0, 20.0)
     checks = iss_decay_checks(read_elements(Path(args[1])), fit_days, predict_days)
     print(
-        "| fit from | predict from | to | k fit | k previous | observed m | fit | previous | scale 1 |"
+        "| fit from | predict from | to | k fit | k previous | observed m "
+        "| fit | previous | scale 1 |"
     )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for c in checks:
