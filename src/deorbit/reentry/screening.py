@@ -177,11 +177,23 @@ def density_table(first: Time, as_of: Time, days: float) -> DensityTable:
     M, LA, LO, AL = np.meshgrid(mjd, np.arange(inc.size * u.size), lon, TABLE_ALT_M, indexing="ij")
     LAT = lat.ravel()[LA]
     H = np.minimum(AL + WGS84_A * WGS84_F * np.sin(LAT) ** 2, 1000e3)
+    # days well before the prediction day have the same (observed) weather for every level:
+    # computed once. The 81-day centred F10.7 mean of the last 40 observed days already
+    # reaches into each level's forecast, so those are computed per level.
+    cut = math.floor(as_of.utc.mjd) - 41
+    n_obs = int(np.searchsorted(mjd, cut)) if len(sources) > 1 else 0
     tables = []
+    shared = None
     for src in sources.values():
-        rho = NRLMSIS(src, "00").density(M, LAT, LO, H)  # (D, I*U, LON, A)
-        rho = rho.reshape(n_days, inc.size, u.size, lon.size, TABLE_ALT_M.size)
-        tables.append(np.log(rho.mean(axis=(2, 3))))
+        model = NRLMSIS(src, "00")
+        if shared is None and n_obs > 0:
+            rho = model.density(M[:n_obs], LAT[:n_obs], LO[:n_obs], H[:n_obs])
+            rho = rho.reshape(n_obs, inc.size, u.size, lon.size, TABLE_ALT_M.size)
+            shared = np.log(rho.mean(axis=(2, 3)))
+        rho = model.density(M[n_obs:], LAT[n_obs:], LO[n_obs:], H[n_obs:])  # (D, I*U, LON, A)
+        rho = rho.reshape(n_days - n_obs, inc.size, u.size, lon.size, TABLE_ALT_M.size)
+        part = np.log(rho.mean(axis=(2, 3)))
+        tables.append(part if shared is None else np.concatenate((shared, part)))
     # t_days = 0 is the first node, 12 UT of the first day
     return DensityTable(mjd0 + 0.5, tuple(sources), np.stack(tables))
 
