@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -14,13 +15,15 @@ from rich.table import Table
 from deorbit.cli._app import app, console, console_err
 from deorbit.cli._inputs import progress_bar
 from deorbit.core.time import iso, to_time
-from deorbit.errors import InfeasibleError, InputError
+from deorbit.errors import DeorbitError, InfeasibleError, InputError
 from deorbit.formats.atomic import atomic_path
 from deorbit.formats.oem import write_oem
+from deorbit.formats.results_exports import write_level_exports
 from deorbit.mission.descent import DescentPlan, plan_descent, when
 from deorbit.mission.final_phase import FinalPhaseReport, run_final_phase_for_level
 from deorbit.mission.inverse import solve_reentry_by
 from deorbit.mission.scenario import bundled_scenarios, load_scenario, scenario_text
+from deorbit.report import write_plan_report, write_traffic_results
 
 scenario_app = typer.Typer(help="Mission scenario files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
@@ -288,6 +291,32 @@ def final_phases(plan: DescentPlan, samples: int | None = None, seed: int = 0) -
     return finals
 
 
+def _traffic(plan: DescentPlan, out: Path) -> list[Path]:
+    """The station traffic to the last crew's departure of the middle (AVERAGE) level, or the
+    first level that has one: the bundled record continued by the schedule generator; the
+    record alone (with a warning) when the generator finds no schedule for those dates."""
+    level = next(
+        (
+            r
+            for r in sorted(plan.results, key=lambda r: r.level != "AVERAGE")
+            if r.time_of("last crew leaves") is not None and r.time_of("final burn") is not None
+        ),
+        None,
+    )
+    if level is None:
+        return write_traffic_results(out, generate=False)
+    decrew = level.time_of("last crew leaves").utc.to_datetime(timezone=dt.UTC)
+    reentry = level.time_of("final burn").utc.to_datetime(timezone=dt.UTC)
+    try:
+        return write_traffic_results(out, reentry=reentry, decrew=decrew)
+    except DeorbitError as exc:
+        console_err.print(
+            f"traffic: no generated schedule to {decrew:%Y-%m-%d} ({exc}); "
+            "the report shows the record only"
+        )
+        return write_traffic_results(out, generate=False)
+
+
 def _reentry_by(scn, date: str, level: str, as_json: bool) -> None:
     target = to_time(date)
     with console_err.status(f"searching the lowering policy for {iso(target)[:10]} ({level})"):
@@ -379,6 +408,10 @@ def plan(
         result = plan_descent(scn, chosen, base, progress=update)
     finals = final_phases(result, samples, seed)
     written = write_results(result, out, finals)
+    with console_err.status("exports (CZML, KML), station traffic, HTML report"):
+        written += write_level_exports(out)
+        written += _traffic(result, out)
+        written.append(write_plan_report(out))
     if as_json:
         console.print_json(_json(summary_dict(result, finals)))
     else:

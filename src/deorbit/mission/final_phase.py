@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from astropy.time import TimeDelta
 
+from deorbit.core.constants import GM_EARTH
 from deorbit.core.time import iso
 from deorbit.errors import InfeasibleError
 from deorbit.mission.descent import LevelResult
@@ -88,7 +89,8 @@ def burn_rows(plan: TargetingResult, vehicle: str, zonal_degree: int = 6) -> lis
 @dataclass
 class FinalPhaseReport:
     """One level's final phase: ``data`` (the ``final_<level>.json`` content),
-    ``footprint_geojson`` (ground track from the first lowering burn to breakup, impacts, zone)
+    ``footprint_geojson`` (ground track from one revolution before the final burn to breakup,
+    impacts, zone)
     and the Monte Carlo result (``montecarlo.envelope_geojson()``, ``.p_inside``)."""
 
     level: str
@@ -210,7 +212,10 @@ def run_final_phase_for_level(
     }
     traj = plan.entry.trajectory
     q = traj.quantities()
-    keep = traj.t >= plan.burns[0].start
+    # the final ground track: the revolution before the final burn, the burn and the entry
+    k_burn = int(np.searchsorted(traj.t, plan.final_burn.start))
+    a = float(np.linalg.norm(traj.y[min(k_burn, traj.t.size - 1), :3]))
+    keep = traj.t >= plan.final_burn.start - 2 * math.pi * math.sqrt(a**3 / GM_EARTH)
     geo = footprint_geojson(
         fp, q["latitude"][keep], q["longitude"][keep], zone, {"level": result.level.lower()}
     )

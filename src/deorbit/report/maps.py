@@ -106,7 +106,13 @@ def add_track(
     ok = np.isfinite(lon_a) & np.isfinite(lat_a)
     if ok.sum() < 2:
         return
-    x, y = _joined(split_antimeridian(lon_a[ok], lat_a[ok]))
+    # NaN separates pieces already cut; each run of finite points is cut at the antimeridian
+    pieces = []
+    for run in np.split(np.arange(lon_a.size), np.flatnonzero(~ok)):
+        run = run[ok[run]]
+        if run.size >= 2:
+            pieces += split_antimeridian(lon_a[run], lat_a[run])
+    x, y = _joined(pieces)
     fig.add_trace(
         go.Scatter(
             x=x,
@@ -228,9 +234,14 @@ def add_footprint(fig: go.Figure, collection: dict, label: str, colour: str) -> 
             for ring in _rings(geom):
                 drawn += [c for p in ring for c in p[:2]]
         elif kind == "ground track":
+            # one trace per track (the antimeridian pieces joined with gaps), one legend entry
+            lo_all: list[float] = []
+            la_all: list[float] = []
             for line in _lines(geom):
                 arr = np.asarray(line, dtype=float)
-                add_track(fig, arr[:, 0], arr[:, 1], f"{label} final ground track", colour)
+                lo_all += [*arr[:, 0], np.nan]
+                la_all += [*arr[:, 1], np.nan]
+            add_track(fig, lo_all, la_all, f"{label} final ground track", colour)
         elif kind in ("breakup", "aim point") and geom.get("type") == "Point":
             lo, la = geom["coordinates"][:2]
             add_points(
