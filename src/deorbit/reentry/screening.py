@@ -25,6 +25,7 @@ e > :data:`MAX_SCREENED_ECCENTRICITY` and sets with B* <= 0.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -157,12 +158,21 @@ class DensityTable:
 
 
 def density_table(first: Time, as_of: Time, days: float) -> DensityTable:
+    """See :func:`_density_table` (cached per process: the same catalogue screened twice, or
+    with another seed, reuses the table)."""
+    return _density_table(float(first.utc.mjd), float(as_of.utc.mjd), float(days))
+
+
+@functools.lru_cache(maxsize=4)
+def _density_table(first_mjd: float, as_of_mjd: float, days: float) -> DensityTable:
     """NRLMSIS-00 averaged along circular orbits of each inclination node: :data:`ORBIT_SAMPLES`
     arguments of latitude (latitude ``asin(sin i sin u)``) x :data:`TABLE_LONGITUDES` longitudes
     at 12 UT of each day from ``first`` to ``days`` after ``as_of`` (observed weather up to
     ``as_of``). The table's altitude is ``a - WGS84_A``; the density is taken at the height
     above the ellipsoid at each latitude, ``a - R(lat)`` with ``R = WGS84_A (1 - f sin^2 lat)``
     (first order in the flattening), up to 21 km higher near the poles."""
+    first = Time(first_mjd, format="mjd", scale="utc")
+    as_of = Time(as_of_mjd, format="mjd", scale="utc")
     try:
         sources = {lv: default_space_weather(lv, as_of=as_of) for lv in LEVEL_WEIGHTS}
     except SpaceWeatherRangeError:
