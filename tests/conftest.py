@@ -34,3 +34,15 @@ def shared_data() -> Path:
     if SHARED_DATA is None:
         pytest.skip("../shared/data is absent (set DEORBIT_SHARED_DATA to point at it)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def plan_average(tmp_path_factory) -> Path:
+    """The results folder of ``deorbit plan --levels AVERAGE --samples 50`` (run once per test
+    session: the descent, the final phase, the exports, the traffic and the report)."""
+    from deorbit.cli import main
+
+    out = tmp_path_factory.mktemp("plan_average")
+    code = main(["plan", "--levels", "AVERAGE", "--samples", "50", "--out", str(out), "--json"])
+    assert code == 0
+    return out

@@ -77,11 +77,8 @@ FOOTPRINT_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def plan_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("final")
-    code = main(["plan", "--levels", "AVERAGE", "--samples", "50", "--out", str(out), "--json"])
-    assert code == 0
-    return out
+def plan_out(plan_average):
+    return plan_average
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +103,12 @@ def test_results_folder_holds_the_final_phase_files(plan_out, final):
         "final_average.json",
         "footprint_average.geojson",
         "montecarlo_average.geojson",
+        "final_average.oem",
+        "final_average.czml",
+        "final_average.kml",
+        "traffic_schedule.csv",
+        "crew_aboard.csv",
+        "report.html",
     } <= names
     assert not [n for n in names if n.startswith(".")]  # no temporary files left
     assert FINAL_KEYS <= set(final)

@@ -308,3 +308,22 @@ def test_results_folder_exports(tmp_path):
     ]
     alt = np.array(feats[-1]["geometry"]["coordinates"])[:, 2]
     assert np.all((alt > 390e3) & (alt < 430e3))  # a 400 km circular orbit over the ellipsoid
+
+
+def test_real_plan_exports_validate(plan_average):
+    """The CZML and KML that ``deorbit plan`` writes: valid for czml3 and fastkml, holding
+    the final orbits down to the entry and the footprint, zone and Monte Carlo envelope."""
+    packets = czml.read_czml(plan_average / "final_average.czml")
+    _validate_czml(packets)
+    ids = [p["id"] for p in packets]
+    assert "average/trajectory" in ids
+    assert any("target zone" in i for i in ids)
+    assert sum("footprint envelope" in i for i in ids) >= 3  # the 50, 90 and 99 % contours
+    )
+    _, r = czml.sampled_positions(packets[ids.index("average/trajectory")])
+    alt_km = (np.linalg.norm(r, axis=1) - WGS84_A) / 1e3
+    assert alt_km.max() > 200 and alt_km.min() < 130  # from ~220 km down through the entry
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        doc = fastkml.KML.parse(str(plan_average / "final_average.kml"))
+    assert len(doc.features[0].features) > 250  # the 262 pieces and the rest

@@ -131,10 +131,8 @@ def test_labels_carry_units():
 
 
 @pytest.fixture(scope="module")
-def real_plan(tmp_path_factory):
-    out = tmp_path_factory.mktemp("real") / "plan"
-    assert main(["plan", "--levels", "AVERAGE", "--out", str(out)]) == 0
-    return out
+def real_plan(plan_average):
+    return plan_average
 
 
 def test_real_plan_folder_reports(real_plan):

@@ -33,7 +33,7 @@ KIND_COLOURS: dict[str, Rgba] = {
     "breakup": (255, 127, 14, 255),
     "target zone": (44, 160, 44, 70),
     "aim point": (44, 160, 44, 255),
-    "envelope": (148, 103, 189, 70),
+    "footprint envelope": (148, 103, 189, 70),
 }
 """Default colour per GeoJSON ``kind`` property (the matplotlib "tab10" palette)."""
 _DEFAULT_COLOUR: Rgba = (127, 127, 127, 200)
