@@ -319,7 +319,6 @@ def test_real_plan_exports_validate(plan_average):
     assert "average/trajectory" in ids
     assert any("target zone" in i for i in ids)
     assert sum("footprint envelope" in i for i in ids) >= 3  # the 50, 90 and 99 % contours
-    )
     _, r = czml.sampled_positions(packets[ids.index("average/trajectory")])
     alt_km = (np.linalg.norm(r, axis=1) - WGS84_A) / 1e3
     assert alt_km.max() > 200 and alt_km.min() < 130  # from ~220 km down through the entry
