@@ -92,3 +92,22 @@ def test_property_any_scale_is_recovered(k_true):
     fit = fit_drag_scale(_synthetic(k_true, 0.0, 0), START, SC, FORCES)
     assert fit.k == pytest.approx(k_true, rel=5e-3)
     assert abs(fit.a0_offset) < 5.0
+
+
+def test_fit_window_starts_after_the_last_manoeuvre(shared_data):
+    # the ISS lowered its orbit on 2021-12-03 at 07:58 UTC (NASA ISS blog; ~310 m, Roscosmos):
+    # a 10-day window ending on 2021-12-09 must not span it
+    from deorbit.environment.atmosphere import NRLMSIS
+    from deorbit.environment.space_weather import CelestrakSpaceWeather
+    from deorbit.formats.catalog import read_elements
+
+    sets = read_elements(shared_data / "tle/iss/iss_25544_2021-01_2022-03.3le")
+    forces = ForceModel(NRLMSIS(CelestrakSpaceWeather(), "00"))
+    at = "2021-12-09T12:00:00Z"
+    fit = fit_from_elements(sets, forces, window_days=10, at=at)
+    burn = Time("2021-12-03T07:58:00", scale="utc").mjd
+    assert fit.used[0].epoch.mjd > burn + 1.0
+    reasons = {why for _o, why in fit.rejected}
+    assert any("lowering near 2021-12-03" in why for why in reasons), reasons
+    blind = fit_from_elements(sets, forces, window_days=10, at=at, manoeuvre_check=False)
+    assert blind.used[0].epoch.mjd < burn

@@ -11,11 +11,21 @@ from deorbit.estimation.drag_fit import (
     observations_from_elements,
     shifted_start,
 )
+from deorbit.estimation.manoeuvres import (
+    Manoeuvre,
+    ManoeuvreReport,
+    detect_in_series,
+    detect_manoeuvres,
+)
 
 __all__ = [
     "DragFit",
     "FitError",
+    "Manoeuvre",
+    "ManoeuvreReport",
     "MeanObservation",
+    "detect_in_series",
+    "detect_manoeuvres",
     "fit_drag_scale",
     "fit_from_elements",
     "fitted_state_at",

@@ -41,6 +41,10 @@ MANOEUVRE_RISE_M = 300.0
 TLE-derived mean a scatters by tens to ~100 m set to set at these altitudes (measured on the
 shared histories: Omid, Starlink), so 300 m is well above noise and well below any reboost."""
 DEDUP_DAYS = 1.0 / 24.0
+MANOEUVRE_LOOKBACK_DAYS = 30.0
+"""Days before the newest set that the manoeuvre detector sees when a fit window is chosen."""
+MANOEUVRE_SETTLE_DAYS = 1.0
+"""Days after a detected manoeuvre before sets enter a fit (unsettled orbit determinations)."""
 MAX_SETS = 40
 """At most this many sets (evenly spread over the window) are used; more adds little."""
 
@@ -295,15 +299,18 @@ def fit_from_elements(
     window_days: float | None = None,
     at: TimeLike | None = None,
     spacecraft: Spacecraft | None = None,
+    manoeuvre_check: bool = True,
 ) -> DragFit:
     """Fit the drag scale of one object from its sets of the last ``window_days`` up to ``at``
     (default: its newest set; default window: :func:`adaptive_window_days`). The model starts
-    from the first kept set's mean elements.
+    from the first kept set's mean elements. With ``manoeuvre_check`` the window starts after
+    the last manoeuvre :func:`deorbit.estimation.manoeuvres.detect_manoeuvres` finds in the
+    sets up to ``at`` (the dropped sets are listed in ``rejected`` with the manoeuvre).
 
     Raises
     ------
     FitError
-        Too few sets in the window (see :func:`fit_drag_scale`).
+        Too few sets in the window or after the last manoeuvre (see :func:`fit_drag_scale`).
     """
     chosen = sorted(sets, key=lambda s: s.epoch.mjd)
     if at is not None:
@@ -314,7 +321,11 @@ def fit_from_elements(
     end = chosen[-1].epoch.mjd
     if window_days is None:
         window_days = adaptive_window_days(chosen[-1].semi_major_axis - WGS84_A)
+    history = chosen
     chosen = [s for s in chosen if s.epoch.mjd >= end - window_days]
+    early: list[tuple[MeanObservation, str]] = []
+    if manoeuvre_check:
+        chosen, early = _after_last_manoeuvre(history, chosen, end, window_days)
     # sets less than DEDUP_DAYS apart are re-issues of one orbit determination: keep the last
     kept: list[ElementSet] = []
     for s in chosen:
@@ -339,8 +350,40 @@ def fit_from_elements(
     start = mean_elements(State(first.epoch, r, v))
     k0 = 1.0
     fit = fit_drag_scale(obs, start, sc, forces, k0=k0)
-    fit.rejected = rejected + fit.rejected
+    fit.rejected = early + rejected + fit.rejected
     return fit
+
+
+def _after_last_manoeuvre(
+    history: list[ElementSet], chosen: list[ElementSet], end: float, window_days: float
+) -> tuple[list[ElementSet], list[tuple[MeanObservation, str]]]:
+    """The sets of the fit window after the last manoeuvre the detector finds in the
+    :data:`MANOEUVRE_LOOKBACK_DAYS` before ``end`` (plus :data:`MANOEUVRE_SETTLE_DAYS`), and
+    the dropped ones with the reason."""
+    from deorbit.errors import DeorbitError
+    from deorbit.estimation.manoeuvres import detect_manoeuvres
+
+    lookback = max(MANOEUVRE_LOOKBACK_DAYS, 2.0 * window_days)
+    recent = [s for s in history if s.epoch.mjd >= end - lookback]
+    try:
+        report = detect_manoeuvres(recent)
+    except DeorbitError:
+        return chosen, []
+    if not report.manoeuvres:
+        return chosen, []
+    last = report.manoeuvres[-1]
+    since = last.end.mjd + MANOEUVRE_SETTLE_DAYS
+    dropped = [s for s in chosen if s.epoch.mjd < since]
+    if not dropped:
+        return chosen, []
+    kept = [s for s in chosen if s.epoch.mjd >= since]
+    if len(kept) < 4:
+        raise FitError(
+            f"only {len(kept)} element set(s) after the last manoeuvre ({last.describe()}) "
+            f"and before {iso(Time(end, format='mjd', scale='utc'))} (need 4 or more)"
+        )
+    why = f"before a manoeuvre: {last.describe()}"
+    return kept, [(MeanObservation(s.epoch, s.semi_major_axis, s.label), why) for s in dropped]
 
 
 def shifted_start(fit: DragFit) -> MeanElements:

@@ -157,8 +157,14 @@ def discover(data_dir: Path, starlink_limit: int | None = None) -> list[Case]:
 
 def _truth(case: Case, samples: int, seed: int) -> Time:
     last = case.sets[-1]
+    # the truth is where the history ends, whatever the object did: no manoeuvre trimming
     pred = predict_reentry(
-        list(case.sets), samples=samples, seed=seed, window_days=2.0, ground_track=False
+        list(case.sets),
+        samples=samples,
+        seed=seed,
+        window_days=2.0,
+        ground_track=False,
+        manoeuvre_check=False,
     )
     return last.epoch + TimeDelta(max(pred.remaining_days, 0.0), format="jd")
 

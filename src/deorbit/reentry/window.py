@@ -235,9 +235,11 @@ def predict_reentry(
     horizon_years: float = 25.0,
     hindcast: bool = False,
     ground_track: bool = True,
+    manoeuvre_check: bool = True,
 ) -> ReentryPrediction:
     """Predict the reentry of the object whose element sets are ``sets`` (one object), using only
-    sets up to ``at`` (default: all). See the module docstring for the method.
+    sets up to ``at`` (default: all). See the module docstring for the method. The fit window
+    starts after the last manoeuvre found in those sets (``manoeuvre_check``).
 
     Raises
     ------
@@ -261,7 +263,9 @@ def predict_reentry(
     last = usable[-1]
     as_of = to_time(at) if at is not None else last.epoch
     env = environment_for(as_of, hindcast)
-    fit = fit_from_elements(usable, env.reference, window_days=window_days)
+    fit = fit_from_elements(
+        usable, env.reference, window_days=window_days, manoeuvre_check=manoeuvre_check
+    )
     start = fitted_state_at(fit, env.reference, last.epoch)
     levels = list(env.forces)
     lvl, scales = _draw_samples(fit, levels, samples, seed, density_sigma)
