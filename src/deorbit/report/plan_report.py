@@ -224,7 +224,7 @@ def _descent_section(page: Page, traj: pd.DataFrame | None, path: Path, levels: 
             )
     style(fig, height=560)
     fig.update_yaxes(title="altitude (km)", row=1, col=1)
-    fig.update_yaxes(title="decay (m/day)", type="log", row=2, col=1)
+    fig.update_yaxes(title="decay (m/day)", type="log", dtick=1, row=2, col=1)
     fig.update_xaxes(title="UTC", row=2, col=1)
     body = page.figure(fig, "descent")
     body += (
@@ -490,23 +490,69 @@ def _final_section(page: Page, levels: list[dict], finals: dict) -> None:
             missing("no final-phase results (final_<level>.json) in this folder"),
         )
         return
-    rows = []
-    for key in keys:
-        row: list[object] = [".".join(label(k) for k in key.split("."))]
-        for n in names:
-            v = per_level[n].get(key)
-            if isinstance(v, str) and len(v) >= 16 and v[4:5] == "-" and "T" in v:
-                row.append(Cell(utc(v), True))
-            elif isinstance(v, float) and "casualty" in key:
-                row.append(Cell(f"{v:.2e}", True))
-            else:
-                row.append(Cell(fmt(v), True))
-        rows.append(row)
-    body = table(["quantity", *names], rows, css_id="final-table")
-    body += (
-        '<p class="note">Figures from the final-phase results of each scenario '
-        "(targeted final burn, breakup, footprint, casualty expectation, Monte Carlo).</p>"
-    )
+
+    def rows_for(selected: list[str], strip: str = "") -> list[list[object]]:
+        rows = []
+        for key in selected:
+            shown = key[len(strip) :] if strip and key.startswith(strip) else key
+            row: list[object] = [".".join(label(k) for k in shown.split("."))]
+            for n in names:
+                v = per_level[n].get(key)
+                if isinstance(v, str) and len(v) >= 16 and v[4:5] == "-" and "T" in v:
+                    row.append(Cell(utc(v), True))
+                elif isinstance(v, float) and "casualty" in key:
+                    row.append(Cell(f"{v:.2e}", True))
+                else:
+                    row.append(Cell(fmt(v), True))
+            rows.append(row)
+        return rows
+
+    head = [k for k in keys if not k.startswith(("montecarlo.", "zone.")) and k != "level"]
+    mc = [k for k in keys if k.startswith("montecarlo.") and ".dispersions." not in k]
+    disp = [k for k in keys if k.startswith("montecarlo.dispersions.")]
+    zone = [k for k in keys if k.startswith("zone.")]
+    body = table(["quantity", *names], rows_for(head + zone), css_id="final-table")
+    burn_rows = []
+    for n in names:
+        fin = finals.get(n)
+        for b in fin.get("burns", []) if isinstance(fin, dict) else []:
+            burn_rows.append(
+                [
+                    n,
+                    b.get("name", ""),
+                    b.get("vehicle", ""),
+                    Cell(utc(b["start_utc"]) if b.get("start_utc") else "", True),
+                    Cell(fmt(b.get("duration_s")), True),
+                    Cell(fmt(b.get("delta_v_m_s")), True),
+                    Cell(fmt(b.get("propellant_kg")), True),
+                    Cell(fmt(b.get("perigee_after_km")), True),
+                ]
+            )
+    if burn_rows:
+        body += "<h3>Final-sequence burns</h3>" + table(
+            [
+                "level",
+                "burn",
+                "vehicle",
+                "start (UTC)",
+                "duration (s)",
+                "delta v (m/s)",
+                "propellant (kg)",
+                "perigee after (km)",
+            ],
+            burn_rows,
+            css_id="final-burns",
+        )
+    if mc:
+        body += "<h3>Monte Carlo of the final phase</h3>" + table(
+            ["quantity", *names], rows_for(mc, "montecarlo."), css_id="final-montecarlo"
+        )
+    if disp:
+        body += (
+            "<details><summary>Dispersions used (1-sigma, or bounds for uniform)</summary>"
+            + table(["quantity", *names], rows_for(disp, "montecarlo.dispersions."))
+            + "</details>"
+        )
     page.add("final-phase", "Final burn, footprint and casualty risk", body)
 
 
