@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Annotated
 
@@ -19,10 +23,18 @@ from deorbit.errors import DeorbitError, InfeasibleError, InputError
 from deorbit.formats.atomic import atomic_path
 from deorbit.formats.oem import write_oem
 from deorbit.formats.results_exports import write_level_exports
-from deorbit.mission.descent import DescentPlan, plan_descent, when
+from deorbit.mission.descent import (
+    DescentPlan,
+    LevelResult,
+    initial_mean,
+    plan_level,
+    start_elements,
+    when,
+)
 from deorbit.mission.final_phase import FinalPhaseReport, run_final_phase_for_level
 from deorbit.mission.inverse import solve_reentry_by
-from deorbit.mission.scenario import bundled_scenarios, load_scenario, scenario_text
+from deorbit.mission.scenario import Scenario, bundled_scenarios, load_scenario, scenario_text
+from deorbit.propagation.mean_elements import MeanElements
 from deorbit.report import write_plan_report, write_traffic_results
 
 scenario_app = typer.Typer(help="Mission scenario files.", no_args_is_help=True)
@@ -269,6 +281,65 @@ def _table(plan: DescentPlan, finals: Finals | None = None) -> Table:
     return table
 
 
+def _level_and_final(
+    job: tuple[Scenario, MeanElements, str, int | None, int],
+) -> tuple[LevelResult, FinalPhaseReport | str]:
+    """One solar level: its descent, then its final phase (or why that is infeasible).
+    Module-level so that worker processes can run it."""
+    scenario, mean0, level, samples, seed = job
+    result = plan_level(scenario, mean0, level)
+    try:
+        return result, run_final_phase_for_level(scenario, result, samples, seed)
+    except InfeasibleError as exc:
+        return result, str(exc)
+
+
+def run_levels(
+    scenario: Scenario,
+    levels: list[str] | None = None,
+    base: Path | None = None,
+    samples: int | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: Callable[[float, float], None] | None = None,
+) -> tuple[DescentPlan, Finals]:
+    """The descent and the final phase of every level, the levels side by side in up to
+    ``workers`` processes (default: one per CPU; 1 runs them here). Each level is computed
+    from the same inputs whatever the number of workers, so the results are identical.
+
+    Raises
+    ------
+    InfeasibleError
+        No level's final phase could be planned (the reasons, one per level).
+    """
+    es = start_elements(scenario, base)
+    mean0 = initial_mean(es, scenario.environment.zonal_degree)
+    chosen = levels or list(scenario.environment.levels)
+    jobs = [(scenario, mean0, level, samples, seed) for level in chosen]
+    n = min(workers or os.cpu_count() or 1, len(jobs))
+    if progress is not None:
+        progress(0, len(jobs))
+    if n <= 1:
+        done = []
+        for k, job in enumerate(jobs):
+            done.append(_level_and_final(job))
+            if progress is not None:
+                progress(k + 1, len(jobs))
+    else:
+        # "spawn": fresh interpreters, safe whatever threads numba has started here
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_level_and_final, job) for job in jobs]
+            for k, _ in enumerate(as_completed(futures)):
+                if progress is not None:
+                    progress(k + 1, len(jobs))
+            done = [f.result() for f in futures]
+    plan = DescentPlan(scenario, es, [r for r, _ in done])
+    finals: Finals = {r.level: f for r, f in done}
+    if all(isinstance(f, str) for f in finals.values()):
+        raise InfeasibleError("no final phase can be planned: " + "; ".join(finals.values()))
+    return plan, finals
+
+
 def final_phases(plan: DescentPlan, samples: int | None = None, seed: int = 0) -> Finals:
     """Each level's final phase (:func:`run_final_phase_for_level`), or why it is infeasible.
 
@@ -385,6 +456,10 @@ def plan(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Monte Carlo seed.")] = 0,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Processes for the levels (default: one per CPU)."),
+    ] = None,
 ) -> None:
     """Plan the station's end-of-life descent under WEAK / AVERAGE / STRONG solar activity,
     then each level's controlled final phase: lowering burns and final burn onto the aim point,
@@ -404,9 +479,10 @@ def plan(
     names = ", ".join(chosen or scn.environment.levels)
     if samples is not None and samples < 1:
         raise InputError(f"--samples must be >= 1, got {samples}")
-    with progress_bar(f"descent under {names} solar activity") as update:
-        result = plan_descent(scn, chosen, base, progress=update)
-    finals = final_phases(result, samples, seed)
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be >= 1, got {workers}")
+    with progress_bar(f"descent and final phase under {names} solar activity") as update:
+        result, finals = run_levels(scn, chosen, base, samples, seed, workers, update)
     written = write_results(result, out, finals)
     with console_err.status("exports (CZML, KML), station traffic, HTML report"):
         written += write_level_exports(out)
