@@ -178,7 +178,10 @@ class FinalSequence(_Strict):
     the series may start up to ``series_delay_max_days`` (whole days) late, the final burn
     within ``final_burn_window_days`` of its nominal date, until the footprint centre's
     cross-track miss is below ``cross_track_tolerance_km`` (no plan above
-    ``cross_track_limit_km``). ``montecarlo_samples`` dispersed runs of the final phase, and
+    ``cross_track_limit_km``). Where no series perigee in the range brings a revolution over
+    the aim, one posigrade phasing burn may instead raise the perigee up to
+    ``phasing_raise_max_km`` above the stack's mean perigee (a longer period; 0 disables it).
+    ``montecarlo_samples`` dispersed runs of the final phase, and
     ``burn_failure_probability`` for NASA-STD-8719.14C Req. 4.7-1c."""
 
     vehicle: str
@@ -187,6 +190,7 @@ class FinalSequence(_Strict):
     series_perigee_km: Km
     series_perigee_range_km: tuple[Km, Km] | None = None
     series_delay_max_days: float = Field(2.0, ge=0, le=10)
+    phasing_raise_max_km: Km = Field(40.0, ge=0, le=100)
     final_burn_after_days: Days
     final_burn_window_days: Days = 0.5
     final_burn_perigee_km: Km = 0.0

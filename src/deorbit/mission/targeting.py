@@ -146,6 +146,9 @@ class TargetingResult:
     series_perigee: float | None = None
     state: State | None = None
     cross_history: list[tuple[float, float]] = field(default_factory=list)
+    series_delay: float = 0.0
+    branch: int = 0
+    phasing_delta_v: float = 0.0
 
     @property
     def lowering_burns(self) -> list[FiniteBurn | ImpulsiveBurn]:
@@ -439,6 +442,46 @@ def plan_lowering_burns(
     return out, dvs, [float(rp - WGS84_A) for rp in steps]
 
 
+PROGRADE = (1.0, 0.0, 0.0)
+"""Posigrade thrust direction in the VNC frame."""
+DEFAULT_PHASING_RAISE = 40e3
+"""Default reach of the posigrade phasing burn: up to 20 km above the stack's mean perigee, m
+(our choice from the coverage sweep, ``benchmarks/targeting_coverage.py``: the hardest of 24
+start phases needs ~12 km; see the module docstring)."""
+PHASING_BURN = "phasing burn"
+
+
+def plan_phasing_burn(
+    state: State,
+    mass: float,
+    engine: Engine,
+    perigee: float,
+    first: float = 600.0,
+    zonal_degree: int = 6,
+    mean: MeanElements | None = None,
+) -> tuple[list[FiniteBurn], list[float], list[float]]:
+    """The posigrade phasing burn: one finite burn centred ``first`` s after the state's epoch
+    that raises the vacuum perigee (m above the equatorial radius) from the state's mean
+    perigee up to ``perigee`` (the burn point is the mean apogee; a ``perigee`` above it makes
+    the burn point the new perigee). It lengthens the period instead of shortening it (module
+    docstring, "phasing burn"). Δv by vis-viva at the mean apogee radius, propellant by the
+    rocket equation on ``mass`` kg.
+
+    Returns ([burn], [ideal Δv m/s], [planned perigee m]) like :func:`plan_lowering_burns`.
+    """
+    me = mean if mean is not None else mean_elements(state, zonal_degree)
+    ra, rp0 = me.a * (1.0 + me.e), me.a * (1.0 - me.e)
+    rp = WGS84_A + perigee
+    if not rp > rp0:
+        raise InputError(
+            f"phasing perigee {perigee / 1e3:g} km is not above the stack's perigee "
+            f"{(rp0 - WGS84_A) / 1e3:.1f} km"
+        )
+    dv = _apogee_speed(ra, rp) - _apogee_speed(ra, rp0)
+    b = replace(engine, direction=PROGRADE).burn(mass, dv, first, PHASING_BURN)
+    return [b], [dv], [float(perigee)]
+
+
 def _aim_crossings(
     t: np.ndarray, lat: np.ndarray, lon: np.ndarray, aim_lat: float, aim_lon: float
 ) -> dict[tuple[int, int], tuple[float, float]]:
@@ -491,6 +534,7 @@ def plan_final_phase(
     cross_limit: float = 25e3,
     grid: int = 6,
     max_cross_iterations: int = 6,
+    phasing_raise: float = DEFAULT_PHASING_RAISE,
     seed: int = 0,
 ) -> TargetingResult:
     """Plan the lowering series and the final burn from ``state`` (start of the final phase)
@@ -521,7 +565,8 @@ def plan_final_phase(
     zonal = forces.zonal_degree
     mean0 = mean_elements(state, zonal)
     # the series must lower the perigee: keep the range 1 km under the stack's mean perigee
-    top = mean0.a * (1.0 - mean0.e) - WGS84_A - 1e3
+    rp_mean = mean0.a * (1.0 - mean0.e) - WGS84_A
+    top = rp_mean - 1e3
     if lo > top:
         raise InfeasibleError(
             f"the stack's mean perigee {(top + 1e3) / 1e3:.1f} km is not above the series "
@@ -537,9 +582,14 @@ def plan_final_phase(
         return start + final_after + window + 3 * 3600.0
 
     def coast_for(h: float, start: float):
-        lowering, dvs, planned = plan_lowering_burns(
-            state, spacecraft.mass, engine, series_burns, h, start, zonal, mean0
-        )
+        if h > rp_mean:
+            lowering, dvs, planned = plan_phasing_burn(
+                state, spacecraft.mass, engine, h, start, zonal, mean0
+            )
+        else:
+            lowering, dvs, planned = plan_lowering_burns(
+                state, spacecraft.mass, engine, series_burns, h, start, zonal, mean0
+            )
         coast, lat, lon, speed = _coast(state, spacecraft, forces, lowering, coast_end(start))
         return lowering, dvs, planned, coast, lat, lon, speed
 
@@ -566,100 +616,123 @@ def plan_final_phase(
     # 2. the aim-latitude crossings of every revolution, over a grid of series start delays
     #    and series perigees; per revolution and branch the longitude offset from the aim as a
     #    function of the series perigee (zero where the track passes over the aim)
-    grid_h = np.linspace(lo, hi, max(grid, 2)) if hi > lo else np.array([lo])
-    candidates = []
-    for delay in delays:
-        rows = []
-        for h_ in grid_h:
-            _l, _d, _p, c, la, lo_, _s = coast_for(float(h_), first + delay)
-            # a coast that decays early still serves the revolutions flown 6 h before its end
-            cross = _aim_crossings(c.t, la, lo_, aim_lat, aim_lon)
-            alive = c.t[-1] - (6 * 3600.0 if c.t[-1] < coast_end(first + delay) - 1 else 0.0)
-            rows.append({k: v for k, v in cross.items() if v[0] <= alive})
-        t_goal = target_t + delay
-        if hi == lo:  # no perigee range: each revolution as it comes
-            for label, (t1, d1) in rows[0].items():
-                centre = t1 - lead
-                if abs(centre - t_goal) <= window and centre - half >= first + delay + 2 * period:
-                    candidates.append(
-                        (round(abs(d1), 4), delay, abs(centre - t_goal), label, lo, 0.0)
+    def search(grid_h: np.ndarray) -> list[tuple]:
+        candidates: list[tuple] = []
+        for delay in delays:
+            rows = []
+            for h_ in grid_h:
+                _l, _d, _p, c, la, lo_, _s = coast_for(float(h_), first + delay)
+                # a coast that decays early still serves the revolutions flown 6 h before its end
+                cross = _aim_crossings(c.t, la, lo_, aim_lat, aim_lon)
+                alive = c.t[-1] - (6 * 3600.0 if c.t[-1] < coast_end(first + delay) - 1 else 0.0)
+                rows.append({k: v for k, v in cross.items() if v[0] <= alive})
+            t_goal = target_t + delay
+            if grid_h.size == 1:  # no perigee range: each revolution as it comes
+                for label, (t1, d1) in rows[0].items():
+                    centre = t1 - lead
+                    if (
+                        abs(centre - t_goal) <= window
+                        and centre - half >= first + delay + 2 * period
+                    ):
+                        candidates.append(
+                            (round(abs(d1), 4), delay, abs(centre - t_goal), label, lo, 0.0)
+                        )
+            for j in range(len(grid_h) - 1):
+                for label, (t1, d1) in rows[j].items():
+                    if label not in rows[j + 1]:
+                        continue
+                    t2, d2 = rows[j + 1][label]
+                    if max(abs(d1), abs(d2)) > math.radians(30.0):
+                        continue
+                    # zero of the offset within this interval, else its smaller end
+                    w = (
+                        d1 / (d1 - d2)
+                        if d1 * d2 <= 0 and d1 != d2
+                        else (0.0 if abs(d1) < abs(d2) else 1.0)
                     )
-        for j in range(len(grid_h) - 1):
-            for label, (t1, d1) in rows[j].items():
-                if label not in rows[j + 1]:
-                    continue
-                t2, d2 = rows[j + 1][label]
-                if max(abs(d1), abs(d2)) > math.radians(30.0):
-                    continue
-                # zero of the offset within this interval, else its smaller end
-                w = (
-                    d1 / (d1 - d2)
-                    if d1 * d2 <= 0 and d1 != d2
-                    else (0.0 if abs(d1) < abs(d2) else 1.0)
-                )
-                h_star = float(grid_h[j] + w * (grid_h[j + 1] - grid_h[j]))
-                off = abs(d1 + w * (d2 - d1))
-                centre = t1 + w * (t2 - t1) - lead
-                if abs(centre - t_goal) > window or centre - half < first + delay + 2 * period:
-                    continue
-                slope = (d2 - d1) / (grid_h[j + 1] - grid_h[j])  # rad of longitude per m
-                candidates.append(
-                    (round(off, 4), delay, abs(centre - t_goal), label, h_star, slope)
-                )
-        if any(c[0] == 0.0 for c in candidates):
-            break  # a revolution passes over the aim: no later start needed
-    if not candidates:
-        raise InfeasibleError(
-            f"no revolution within {window / 3600:g} h of the final-burn date passes the aim's "
-            f"latitude for series perigees of {lo / 1e3:g}-{hi / 1e3:g} km",
-            None,
-        )
-    _off, delay, _gap, label, h, slope_lon = min(candidates)
-    first = first + delay
+                    h_star = float(grid_h[j] + w * (grid_h[j + 1] - grid_h[j]))
+                    off = abs(d1 + w * (d2 - d1))
+                    centre = t1 + w * (t2 - t1) - lead
+                    if abs(centre - t_goal) > window or centre - half < first + delay + 2 * period:
+                        continue
+                    slope = (d2 - d1) / (grid_h[j + 1] - grid_h[j])  # rad of longitude per m
+                    candidates.append(
+                        (round(off, 4), delay, abs(centre - t_goal), label, h_star, slope)
+                    )
+            if any(c[0] == 0.0 for c in candidates):
+                break  # a revolution passes over the aim: no later start needed
+        return candidates
+
     # cross-track metres per radian of longitude offset at the aim
     c_per_lon = abs(along_cross(aim_lat, aim_lon, trial.footprint.azimuth, aim_lat,
                                 aim_lon + 1e-3)[1][0]) / 1e-3  # fmt: skip
-    slope = slope_lon * c_per_lon
 
     # 3. fly each trial series perigee: along-track targeting, then a secant step on the
     #    footprint centre's cross-track miss
-    best: tuple | None = None
+    def refine(candidate: tuple, b_lo: float, b_hi: float) -> tuple | None:
+        _off, delay, _gap, label, h, slope_lon = candidate
+        start = first + delay
+        slope = slope_lon * c_per_lon
+        best: tuple | None = None
+        prev: tuple[float, float] | None = None
+        for _ in range(max_cross_iterations):
+            lowering, dvs, planned, coast, lat, lon, speed = coast_for(h, start)
+            crossings = _aim_crossings(coast.t, lat, lon, aim_lat, aim_lon)
+            if label not in crossings:
+                break
+            centre = crossings[label][0] - lead
+            k = min(int(np.searchsorted(coast.t, centre - half)), coast.t.size - 1)
+            y = coast.y[k]
+            dv = perigee_lowering_delta_v(y[:3], y[3:6], target_perigee)
+            res = _target_along(
+                state, spacecraft, forces, engine, lowering, float(y[6]), dv, centre, speed, zone,
+                probe, breakup_altitude, breakup_dv, seed, along_tolerance, 8,
+            )  # fmt: skip
+            cross_history.append((h, res.cross))
+            if best is None or abs(res.cross) < abs(best[1].cross):
+                best = (h, res, lowering, dvs, planned, dv, float(y[6]), speed, delay, label)
+            if abs(res.cross) <= cross_tolerance:
+                break
+            if prev is not None and prev[1] != res.cross and prev[0] != h:
+                slope = (res.cross - prev[1]) / (h - prev[0])
+            if slope == 0:
+                break
+            prev = (h, res.cross)
+            h = min(max(h - res.cross / slope, b_lo), b_hi)
+            if prev[0] == h:
+                break
+        return best
+
     cross_history: list[tuple[float, float]] = []
-    prev: tuple[float, float] | None = None
-    for _ in range(max_cross_iterations):
-        lowering, dvs, planned, coast, lat, lon, speed = coast_for(h, first)
-        crossings = _aim_crossings(coast.t, lat, lon, aim_lat, aim_lon)
-        if label not in crossings:
-            break
-        centre = crossings[label][0] - lead
-        k = min(int(np.searchsorted(coast.t, centre - half)), coast.t.size - 1)
-        y = coast.y[k]
-        dv = perigee_lowering_delta_v(y[:3], y[3:6], target_perigee)
-        res = _target_along(
-            state, spacecraft, forces, engine, lowering, float(y[6]), dv, centre, speed, zone,
-            probe, breakup_altitude, breakup_dv, seed, along_tolerance, 8,
-        )  # fmt: skip
-        cross_history.append((h, res.cross))
-        if best is None or abs(res.cross) < abs(best[1].cross):
-            best = (h, res, lowering, dvs, planned, dv, float(y[6]), speed)
-        if abs(res.cross) <= cross_tolerance:
-            break
-        if prev is not None and prev[1] != res.cross and prev[0] != h:
-            slope = (res.cross - prev[1]) / (h - prev[0])
-        if slope == 0:
-            break
-        prev = (h, res.cross)
-        h = min(max(h - res.cross / slope, lo), hi)
-        if prev[0] == h:
-            break
+    grid_h = np.linspace(lo, hi, max(grid, 2)) if hi > lo else np.array([lo])
+    candidates = search(grid_h)
+    best = refine(min(candidates), lo, hi) if candidates else None
+    # the posigrade phasing burn, only where the lowering series cannot centre the footprint
+    raise_lo, raise_hi = rp_mean + 1e3, rp_mean + phasing_raise
+    if phasing_raise >= 2e3 and (best is None or abs(best[1].cross) > cross_tolerance):
+        n_raise = max(3, round(max(grid, 2) * (raise_hi - raise_lo) / max(hi - lo, 10e3)) + 1)
+        raised = search(np.linspace(raise_lo, raise_hi, n_raise))
+        candidates += raised
+        other = refine(min(raised), raise_lo, raise_hi) if raised else None
+        if other is not None and (best is None or abs(other[1].cross) < abs(best[1].cross)):
+            best = other
+    reach = f"series perigees of {lo / 1e3:g}-{hi / 1e3:g} km" + (
+        f" or a phasing burn up to {raise_hi / 1e3:.0f} km" if phasing_raise >= 2e3 else ""
+    )
+    if not candidates:
+        raise InfeasibleError(
+            f"no revolution within {window / 3600:g} h of the final-burn date passes the aim's "
+            f"latitude for {reach}",
+            None,
+        )
     if best is None or abs(best[1].cross) > cross_limit:
         got = "no flight" if best is None else f"{abs(best[1].cross) / 1e3:.1f} km"
         raise InfeasibleError(
             f"the cross-track miss cannot be brought below {cross_limit / 1e3:g} km "
-            f"(best {got}) with series perigees of {lo / 1e3:g}-{hi / 1e3:g} km",
+            f"(best {got}) with {reach}",
             None,
         )
-    h, res, lowering, dvs, planned, dv, mass, speed = best
+    h, res, lowering, dvs, planned, dv, mass, speed, delay, label = best
     # the whole fragment list, from the probe's burn time
     res = _target_along(
         state, spacecraft, forces, engine, lowering, mass, dv,
@@ -683,7 +756,29 @@ def plan_final_phase(
         h,
         state,
         cross_history,
+        series_delay=delay,
+        branch=label[1],
+        phasing_delta_v=float(dvs[0]) if h > rp_mean else 0.0,
     )
+
+
+def targeting_settings(final) -> dict:
+    """The keyword arguments of :func:`plan_final_phase` (SI) from a scenario's
+    ``phases.final`` (:class:`deorbit.mission.scenario.FinalSequence`, file units)."""
+    day = 86400.0
+    lo, hi = final.perigee_range
+    return {
+        "series_burns": final.series_burns,
+        "series_perigee": final.series_perigee_km * 1e3,
+        "perigee_range": (lo * 1e3, hi * 1e3),
+        "final_after": final.final_burn_after_days * day,
+        "window": final.final_burn_window_days * day,
+        "delays": tuple(k * day for k in range(math.floor(final.series_delay_max_days) + 1)),
+        "target_perigee": final.final_burn_perigee_km * 1e3,
+        "cross_tolerance": final.cross_track_tolerance_km * 1e3,
+        "cross_limit": final.cross_track_limit_km * 1e3,
+        "phasing_raise": final.phasing_raise_max_km * 1e3,
+    }
 
 
 def failure_burn(burn: FiniteBurn, fraction: float) -> FiniteBurn | None:
