@@ -14,7 +14,13 @@ import typer
 from rich.table import Table
 
 from deorbit.cli._app import app, console
-from deorbit.cli._inputs import force_model, initial_state, load_object, spacecraft_for
+from deorbit.cli._inputs import (
+    force_model,
+    initial_state,
+    load_object,
+    progress_bar,
+    spacecraft_for,
+)
 from deorbit.core.constants import WGS84_A
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
@@ -30,6 +36,9 @@ from deorbit.mission.targeting import (
     plan_final_burn,
     plan_final_phase,
 )
+from deorbit.montecarlo.controlled import DEFAULT_BLOCK, run_final_phase
+from deorbit.montecarlo.fragment_classes import DEFAULT_CLASSES
+from deorbit.montecarlo.outputs import write_outputs
 from deorbit.reentry.casualty import (
     compliance_table,
     controlled_expectation,
@@ -64,6 +73,110 @@ DEFAULT_START_ALT_KM = 220.0
 ISS_INCLINATION_DEG = 51.64
 DEFAULT_STACK_KG = 450_000.0
 DEFAULT_PROPELLANT_KG = 16_000.0
+
+
+def plan_for_options(
+    state: State,
+    sc: Spacecraft,
+    forces,
+    engine: Engine,
+    frags,
+    target,
+    breakup_altitude_km: float,
+    series_burns: int,
+    series_perigee_km: float = 180.0,
+    perigee_range: str = "160,210",
+    coast_days: float = 4.0,
+    altitude_km: float = DEFAULT_START_ALT_KM,
+):
+    """The plan of ``deorbit final`` / ``deorbit montecarlo``: the final burn alone
+    (``series_burns`` 0, along-track only) or the lowering series and the final burn
+    (:func:`plan_final_phase`), from the CLI's units (km, days)."""
+    if series_burns < 0 or series_burns > 10:
+        raise InputError(f"--series-burns {series_burns}: must be between 0 and 10")
+    if series_burns == 0:
+        return plan_final_burn(
+            state, sc, forces, engine, fragments=frags, zone=target,
+            breakup_altitude=breakup_altitude_km * 1e3,
+        )  # fmt: skip
+    try:
+        lo, hi = (float(x) for x in perigee_range.split(","))
+    except ValueError:
+        raise InputError(f"--perigee-range {perigee_range!r}: expected LO,HI in km") from None
+    if not (0.0 < lo <= series_perigee_km <= hi < altitude_km):
+        raise InputError(
+            f"--perigee-range {perigee_range} must hold --series-perigee {series_perigee_km:g} "
+            f"and lie below --altitude {altitude_km:g} km"
+        )
+    if not coast_days > 0:
+        raise InputError(f"--coast-days must be > 0, got {coast_days}")
+    return plan_final_phase(
+        state, sc, forces, engine, fragments=frags, zone=target, series_burns=series_burns,
+        series_perigee=series_perigee_km * 1e3, perigee_range=(lo * 1e3, hi * 1e3),
+        final_after=coast_days * 86400.0, breakup_altitude=breakup_altitude_km * 1e3,
+    )  # fmt: skip
+
+
+def montecarlo_for_plan(
+    plan,
+    sc: Spacecraft,
+    forces,
+    frags,
+    target,
+    samples: int,
+    seed: int,
+    *,
+    scheduler: str | None = None,
+    block_size: int = DEFAULT_BLOCK,
+    classes: int = DEFAULT_CLASSES,
+    disperse_lowering: bool = True,
+    out: Path | None = None,
+    extra: dict | None = None,
+) -> tuple[dict, dict[str, Path]]:
+    """Run the final-phase Monte Carlo of ``plan`` with a progress bar (shared by ``deorbit
+    montecarlo`` and ``deorbit final --samples``); write its files into ``out`` when given.
+    Returns (summary, written paths)."""
+    if samples < 1:
+        raise InputError(f"--samples must be >= 1, got {samples}")
+    if out is not None and out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a folder")
+    with progress_bar(f"Monte Carlo, {samples} samples") as update:
+        result = run_final_phase(
+            plan, sc, forces, frags, target, samples, seed=seed, scheduler=scheduler,
+            block_size=block_size, classes=classes, progress=update,
+            disperse_series=disperse_lowering,
+        )  # fmt: skip
+    paths = write_outputs(result, out, extra=extra) if out is not None else {}
+    return result.summary(), paths
+
+
+def montecarlo_table(summary: dict, zone_name: str, paths: dict[str, Path]) -> Table:
+    """The Monte Carlo summary as a table (footprint figures over the controlled samples)."""
+    table = Table(title=f"Final-phase Monte Carlo into {zone_name}", show_header=False)
+    table.add_row("samples / seed", f"{summary['n']} / {summary['seed']}")
+    table.add_row(
+        "lowering burns dispersed", "yes" if summary["lowering_burns_dispersed"] else "no"
+    )
+    table.add_row("P(all pieces inside the zone)", f"{summary['p_inside']:.4f}")
+    table.add_row("P(>= 370 km from foreign land)", f"{summary['p_foreign_land_clear']:.4f}")
+    table.add_row("P(uncontrolled)", f"{summary['p_uncontrolled']:.4f}")
+    for outcome, count in summary["outcomes"].items():
+        table.add_row(f"  {outcome}", str(count))
+    rows = [
+        ("foreign_land_km", "foreign land, km", ("min", "p01", "p05", "p50")),
+        ("land_km", "any land, km", ("min", "p01", "p05", "p50")),
+        ("footprint_length_km", "footprint length, km", ("p50", "p95")),
+        ("footprint_width_km", "footprint width, km", ("p50", "p95")),
+        ("centre_along_km", "centre along km", ("p05", "p50", "p95")),
+        ("centre_cross_km", "centre cross km", ("p05", "p50", "p95")),
+    ]
+    for key, label, keys in rows:
+        q = summary[key]
+        table.add_row(label, "-" if q is None else "  ".join(f"{k} {q[k]}" for k in keys))
+    table.add_row("note", summary["note"])
+    for name, path in paths.items():
+        table.add_row(name, str(path))
+    return table
 
 
 def parse_burn(text: str, epoch, engine: Engine, mass: float, index: int) -> FiniteBurn:
@@ -205,6 +318,17 @@ def final(
     breakup_altitude: BreakupOpt = 78.0,
     atmosphere: AtmOpt = "msis00",
     solar: SolarOpt = "AVERAGE",
+    samples: Annotated[
+        int, typer.Option("--samples", help="Monte Carlo samples after the targeting (0: none).")
+    ] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Monte Carlo random seed.")] = 0,
+    disperse_lowering: Annotated[
+        bool,
+        typer.Option(
+            "--disperse-lowering/--no-disperse-lowering",
+            help="Monte Carlo samples fly their own dispersed lowering burns and coast.",
+        ),
+    ] = True,
     geojson: GeoOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -212,7 +336,8 @@ def final(
     perigee-lowering series and the final burn, timed so that the footprint centre lands on the
     zone's aim point (along and across the track); then report the burns, the footprint,
     NASA-STD-8719.14C compliance and failure cases. ``--series-burns 0`` plans the final burn
-    alone (along-track only, within a day)."""
+    alone (along-track only, within a day). ``--samples N`` then runs the final-phase Monte
+    Carlo (as ``deorbit montecarlo``) and reports its summary."""
     from deorbit.cli._inputs import ISS_AREA_M2, ISS_CD
 
     if not 100.0 < altitude < 2000.0:
@@ -225,43 +350,13 @@ def final(
     frags = read_fragments(fragments) if fragments else default_iss_fragments()
     target = zone_named(zone)
     forces = force_model(atmosphere, solar, None, None)
-    if series_burns < 0 or series_burns > 10:
-        raise InputError(f"--series-burns {series_burns}: must be between 0 and 10")
-    try:
-        lo, hi = (float(x) for x in perigee_range.split(","))
-    except ValueError:
-        raise InputError(f"--perigee-range {perigee_range!r}: expected LO,HI in km") from None
-    if not (0.0 < lo <= series_perigee <= hi < altitude):
-        raise InputError(
-            f"--perigee-range {perigee_range} must hold --series-perigee {series_perigee:g} and "
-            f"lie below --altitude {altitude:g} km"
-        )
-    if not coast_days > 0:
-        raise InputError(f"--coast-days must be > 0, got {coast_days}")
-    if series_burns == 0:
-        plan = plan_final_burn(
-            state,
-            sc,
-            forces,
-            Engine(thrust, isp),
-            fragments=frags,
-            zone=target,
-            breakup_altitude=breakup_altitude * 1e3,
-        )
-    else:
-        plan = plan_final_phase(
-            state,
-            sc,
-            forces,
-            Engine(thrust, isp),
-            fragments=frags,
-            zone=target,
-            series_burns=series_burns,
-            series_perigee=series_perigee * 1e3,
-            perigee_range=(lo * 1e3, hi * 1e3),
-            final_after=coast_days * 86400.0,
-            breakup_altitude=breakup_altitude * 1e3,
-        )
+    if samples < 0:
+        raise InputError(f"--samples must be >= 0, got {samples}")
+    engine = Engine(thrust, isp)
+    plan = plan_for_options(
+        state, sc, forces, engine, frags, target, breakup_altitude, series_burns,
+        series_perigee, perigee_range, coast_days, altitude,
+    )  # fmt: skip
     fp = plan.footprint
     pieces = frags.pieces()
     e_unc = uncontrolled_expectation(pieces["area"], math.radians(inclination))
@@ -298,13 +393,21 @@ def final(
             for f in fails
         ],
     }
+    if samples:
+        summary["montecarlo"], _ = montecarlo_for_plan(
+            plan, sc, forces, frags, target, samples, seed, disperse_lowering=disperse_lowering
+        )
     if geojson:
         q = plan.entry.trajectory.quantities()
         write_geojson(geojson, footprint_geojson(fp, q["latitude"], q["longitude"], target))
     if as_json:
         console.print_json(json.dumps(summary))
         return
-    head = {k: v for k, v in summary.items() if k not in ("compliance", "failures", "burns")}
+    head = {
+        k: v
+        for k, v in summary.items()
+        if k not in ("compliance", "failures", "burns", "montecarlo")
+    }
     bt = Table(title="Burns")
     for col in ("burn", "start (UTC)", "duration s", "dv m/s", "propellant kg", "perigee after km"):
         bt.add_column(col)
@@ -333,3 +436,5 @@ def final(
             f["case"], f["outcome"], f"{f['casualty_expectation']:.2e}", str(f["foreign_land_km"])
         )
     console.print(ft)
+    if samples:
+        console.print(montecarlo_table(summary["montecarlo"], target.name, {}))

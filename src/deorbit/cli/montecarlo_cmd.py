@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from deorbit.cli._app import app, console
-from deorbit.cli._inputs import ISS_AREA_M2, ISS_CD, force_model, progress_bar
+from deorbit.cli._inputs import ISS_AREA_M2, ISS_CD, force_model
 from deorbit.cli.controlled_cmd import (
     DEFAULT_ISP,
     DEFAULT_PROPELLANT_KG,
@@ -21,16 +20,18 @@ from deorbit.cli.controlled_cmd import (
     DEFAULT_START_ALT_KM,
     DEFAULT_THRUST,
     ISS_INCLINATION_DEG,
+    montecarlo_for_plan,
+    montecarlo_table,
+    plan_for_options,
 )
 from deorbit.core.constants import WGS84_A
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
 from deorbit.core.time import to_time
 from deorbit.errors import InputError
-from deorbit.mission.targeting import Engine, plan_final_burn
-from deorbit.montecarlo.controlled import DEFAULT_BLOCK, run_final_phase
+from deorbit.mission.targeting import Engine
+from deorbit.montecarlo.controlled import DEFAULT_BLOCK
 from deorbit.montecarlo.fragment_classes import DEFAULT_CLASSES
-from deorbit.montecarlo.outputs import write_outputs
 from deorbit.reentry.fragments import default_iss_fragments, read_fragments
 from deorbit.reentry.zones import zone_named
 
@@ -78,11 +79,26 @@ def montecarlo(
     solar: Annotated[str, typer.Option("--solar", help="WEAK, AVERAGE or STRONG forecast.")] = (
         "AVERAGE"
     ),
+    series_burns: Annotated[
+        int,
+        typer.Option(
+            "--series-burns",
+            help="Perigee-lowering burns before the final burn (0: the final burn alone).",
+        ),
+    ] = 0,
+    disperse_lowering: Annotated[
+        bool,
+        typer.Option(
+            "--disperse-lowering/--no-disperse-lowering",
+            help="Samples fly their own dispersed lowering burns and coast (with --series-burns).",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Plan the final burn into the zone, then run a seeded Monte Carlo of the final phase
-    (dispersed burn, atmosphere, breakup, fragments): probability that every piece lands in
-    the zone, distance to land, footprint envelope contours."""
+    """Plan the final burn into the zone (with ``--series-burns N`` the lowering series too, as
+    ``deorbit final`` does), then run a seeded Monte Carlo of the final phase (dispersed burns,
+    atmosphere, breakup, fragments): probability that every piece lands in the zone, distance
+    to land, footprint envelope contours, samples that do not come down under control."""
     if samples < 1:
         raise InputError(f"--samples must be >= 1, got {samples}")
     if not 100.0 < altitude < 2000.0:
@@ -97,47 +113,16 @@ def montecarlo(
     frags = read_fragments(fragments) if fragments else default_iss_fragments()
     target = zone_named(zone)
     forces = force_model(atmosphere, solar, None, None)
-    plan = plan_final_burn(
-        state,
-        sc,
-        forces,
-        Engine(thrust, isp),
-        fragments=frags,
-        zone=target,
-        breakup_altitude=breakup_altitude * 1e3,
-    )
-    with progress_bar(f"Monte Carlo, {samples} samples") as update:
-        result = run_final_phase(
-            plan,
-            sc,
-            forces,
-            frags,
-            target,
-            samples,
-            seed=seed,
-            scheduler=scheduler,
-            block_size=block_size,
-            classes=classes,
-            progress=update,
-        )
-    paths = write_outputs(result, out, extra={"epoch": epoch})
-    summary = result.summary()
+    plan = plan_for_options(
+        state, sc, forces, Engine(thrust, isp), frags, target, breakup_altitude, series_burns,
+        altitude_km=altitude,
+    )  # fmt: skip
+    summary, paths = montecarlo_for_plan(
+        plan, sc, forces, frags, target, samples, seed, scheduler=scheduler,
+        block_size=block_size, classes=classes, disperse_lowering=disperse_lowering, out=out,
+        extra={"epoch": epoch},
+    )  # fmt: skip
     if as_json:
         console.print_json(json.dumps({**summary, "files": {k: str(p) for k, p in paths.items()}}))
         return
-    table = Table(title=f"Final-phase Monte Carlo into {target.name}", show_header=False)
-    table.add_row("samples / seed", f"{summary['n']} / {summary['seed']}")
-    table.add_row("P(all pieces inside the zone)", f"{summary['p_inside']:.4f}")
-    table.add_row("P(>= 370 km from foreign land)", f"{summary['p_foreign_land_clear']:.4f}")
-    for key, label in (("foreign_land_km", "foreign land, km"), ("land_km", "any land, km")):
-        q = summary[key]
-        table.add_row(label, f"min {q['min']}  p01 {q['p01']}  p05 {q['p05']}  p50 {q['p50']}")
-    fl, fw = summary["footprint_length_km"], summary["footprint_width_km"]
-    table.add_row("footprint length, km", f"p50 {fl['p50']}  p95 {fl['p95']}")
-    table.add_row("footprint width, km", f"p50 {fw['p50']}  p95 {fw['p95']}")
-    for key in ("centre_along_km", "centre_cross_km"):
-        q = summary[key]
-        table.add_row(key.replace("_", " "), f"p05 {q['p05']}  p50 {q['p50']}  p95 {q['p95']}")
-    for name, path in paths.items():
-        table.add_row(name, str(path))
-    console.print(table)
+    console.print(montecarlo_table(summary, target.name, paths))

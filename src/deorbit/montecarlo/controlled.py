@@ -33,6 +33,7 @@ others; the atmosphere's tabulated extent is fixed for the whole run).
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -48,7 +49,7 @@ from deorbit.core.kepler import perigee_apogee_radius
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.dynamics.forces import ForceModel
 from deorbit.dynamics.thrust import FiniteBurn
-from deorbit.errors import InputError, PropagationError
+from deorbit.errors import BurnError, InputError, PropagationError
 from deorbit.mission.targeting import TargetingResult
 from deorbit.montecarlo.dispersions import FINAL_PHASE_DISPERSIONS, Dispersion, draw, stream
 from deorbit.montecarlo.envelope import contour_features
@@ -67,6 +68,16 @@ from deorbit.reentry.fragments import FragmentList
 from deorbit.reentry.zones import TargetZone
 
 KNOWN_DISPERSIONS = tuple(FINAL_PHASE_DISPERSIONS)
+BURN_DISPERSIONS = ("burn_magnitude", "pointing", "timing", "thrust")
+"""The dispersions of a burn's execution; the lowering series' burns draw their own values of
+these (streams ``"<name> (<burn name>)"``, same distributions as the final burn's)."""
+OUTCOME_CONTROLLED, OUTCOME_NO_BREAKUP, OUTCOME_EARLY = 0, 1, 2
+OUTCOMES = {
+    OUTCOME_CONTROLLED: "controlled",
+    OUTCOME_NO_BREAKUP: "no breakup within the window after the final burn",
+    OUTCOME_EARLY: "breakup before the final burn",
+}
+"""Per-sample outcome codes of :attr:`MonteCarloResult.outcome`."""
 """Parameter names :func:`run_final_phase` understands (see the module docstring)."""
 LEAD_TIME = 60.0
 """Samples start at least this many seconds (s) before the earliest dispersed ignition."""
@@ -124,6 +135,10 @@ class MonteCarloResult:
 
     ``impact_lat``/``impact_lon`` are (N, K): the K fragment classes' impact points of each
     sample (classes ordered by increasing ballistic coefficient: heel first, toe last).
+    ``outcome`` (N,) holds each sample's :data:`OUTCOMES` code; a sample that is not
+    controlled (no breakup within :data:`MAX_ENTRY_TIME` of its final burn, or a breakup
+    before it) has no footprint: its ground figures are NaN, it is left out of every footprint
+    statistic and counts as a failure in :attr:`p_inside` and :attr:`p_foreign_land_clear`.
     """
 
     n: int
@@ -146,6 +161,8 @@ class MonteCarloResult:
     inside: np.ndarray
     foreign_distance: np.ndarray
     land_distance: np.ndarray
+    outcome: np.ndarray
+    series_dispersed: bool
     nominal_centre: tuple[float, float]
     nominal_azimuth: float
     epoch: Time
@@ -153,15 +170,30 @@ class MonteCarloResult:
     extra: dict = field(default_factory=dict)
 
     @property
+    def controlled(self) -> np.ndarray:
+        """(N,) True where the sample came down under control (it has a footprint)."""
+        return self.outcome == OUTCOME_CONTROLLED
+
+    @property
+    def p_uncontrolled(self) -> float:
+        """Fraction of samples that did not come down under control (:data:`OUTCOMES`)."""
+        return float(np.mean(~self.controlled))
+
+    @property
     def p_inside(self) -> float:
-        """Probability that every surviving piece of a sample lands inside the zone."""
-        return float(np.mean(self.inside))
+        """Probability that every surviving piece of a sample lands inside the zone (an
+        uncontrolled sample counts as outside)."""
+        return float(np.mean(self.inside & self.controlled))
 
     @property
     def p_foreign_land_clear(self) -> float:
         """Fraction of samples whose footprint stays at least 370 km from foreign land
-        (NASA-STD-8719.14C Req. 4.7-1b, :data:`FOREIGN_LAND_CLEARANCE`)."""
-        return float(np.mean(self.foreign_distance >= FOREIGN_LAND_CLEARANCE))
+        (NASA-STD-8719.14C Req. 4.7-1b, :data:`FOREIGN_LAND_CLEARANCE`); an uncontrolled
+        sample counts as not clear."""
+        ok = self.controlled
+        return float(
+            np.mean(ok & (np.where(ok, self.foreign_distance, 0.0) >= FOREIGN_LAND_CLEARANCE))
+        )
 
     @property
     def heel(self) -> np.ndarray:
@@ -174,46 +206,65 @@ class MonteCarloResult:
         return np.column_stack([self.impact_lat[:, -1], self.impact_lon[:, -1]])
 
     def impact_along_cross(self) -> tuple[np.ndarray, np.ndarray]:
-        """All impact points (N, K) along/across the nominal track from the nominal centre, m."""
+        """The controlled samples' impact points (M, K) along/across the nominal track from
+        the nominal centre, m."""
+        ok = self.controlled
+        lat, lon = self.impact_lat[ok], self.impact_lon[ok]
         a, c = along_cross(
             self.nominal_centre[0],
             self.nominal_centre[1],
             self.nominal_azimuth,
-            self.impact_lat.ravel(),
-            self.impact_lon.ravel(),
+            lat.ravel(),
+            lon.ravel(),
         )
-        return a.reshape(self.impact_lat.shape), c.reshape(self.impact_lat.shape)
+        return a.reshape(lat.shape), c.reshape(lat.shape)
 
     def summary(self) -> dict:
-        """JSON-able summary: n, seed, p_inside, distance quantiles (km), footprint extent
-        and centre-spread quantiles (km), the dispersions used and the fragment classes."""
+        """JSON-able summary: n, seed, p_inside, p_uncontrolled (with the count of each
+        outcome), distance quantiles (km), footprint extent and centre-spread quantiles (km),
+        the dispersions used and the fragment classes. Quantiles are over the controlled
+        samples only (None when there is none); ``note`` says so."""
+        ok = self.controlled
 
-        def q(x: np.ndarray) -> dict:
-            v = np.percentile(x, [0, 1, 5, 50]) / 1e3
-            return {
-                k: round(float(y), 1) for k, y in zip(("min", "p01", "p05", "p50"), v, strict=True)
-            }
+        def pct(x: np.ndarray, levels: list[float], digits: int) -> list[float] | None:
+            if not ok.any():
+                return None
+            return [round(float(y) / 1e3, digits) for y in np.percentile(x[ok], levels)]
 
-        def spread(x: np.ndarray) -> dict:
-            v = np.percentile(x, [5, 50, 95]) / 1e3
-            return {k: round(float(y), 2) for k, y in zip(("p05", "p50", "p95"), v, strict=True)}
+        def named(keys: tuple[str, ...], values: list[float] | None) -> dict | None:
+            return None if values is None else dict(zip(keys, values, strict=True))
 
+        def q(x: np.ndarray) -> dict | None:
+            return named(("min", "p01", "p05", "p50"), pct(x, [0, 1, 5, 50], 1))
+
+        def spread(x: np.ndarray) -> dict | None:
+            return named(("p05", "p50", "p95"), pct(x, [5, 50, 95], 2))
+
+        counts = {OUTCOMES[code]: int(np.sum(self.outcome == code)) for code in OUTCOMES}
         return {
             "n": int(self.n),
             "seed": int(self.seed),
             "zone": self.zone_name,
             "p_inside": self.p_inside,
             "p_foreign_land_clear": self.p_foreign_land_clear,
+            "p_uncontrolled": self.p_uncontrolled,
+            "outcomes": counts,
+            "lowering_burns_dispersed": self.series_dispersed,
+            "note": (
+                f"{int(ok.sum())} of {self.n} samples came down under control; distances, "
+                "footprint extents and centre spreads are over those only, and an uncontrolled "
+                "sample counts as a failure in p_inside and p_foreign_land_clear. Every sample "
+                "ignites its final burn at the planned time (dispersed), without re-targeting"
+                + (
+                    " after its own dispersed lowering burns and coast."
+                    if self.series_dispersed
+                    else "."
+                )
+            ),
             "foreign_land_km": q(self.foreign_distance),
             "land_km": q(self.land_distance),
-            "footprint_length_km": {
-                "p50": round(float(np.percentile(self.length, 50)) / 1e3, 1),
-                "p95": round(float(np.percentile(self.length, 95)) / 1e3, 1),
-            },
-            "footprint_width_km": {
-                "p50": round(float(np.percentile(self.width, 50)) / 1e3, 2),
-                "p95": round(float(np.percentile(self.width, 95)) / 1e3, 2),
-            },
+            "footprint_length_km": named(("p50", "p95"), pct(self.length, [50, 95], 1)),
+            "footprint_width_km": named(("p50", "p95"), pct(self.width, [50, 95], 2)),
             "centre_along_km": spread(self.centre_along),
             "centre_cross_km": spread(self.centre_cross),
             "nominal_centre_deg": [
@@ -260,6 +311,7 @@ class MonteCarloResult:
         cols["length_km"] = self.length / 1e3
         cols["width_km"] = self.width / 1e3
         cols["inside"] = self.inside
+        cols["outcome"] = np.array([OUTCOMES[int(c)] for c in self.outcome])
         cols["foreign_land_km"] = self.foreign_distance / 1e3
         cols["land_km"] = self.land_distance / 1e3
         cols["heel_lat_deg"] = np.degrees(self.impact_lat[:, 0])
@@ -285,6 +337,8 @@ class _Setup:
     forces: ForceModel
     fall_forces: ForceModel
     burns: SampleBurns
+    series: list[SampleBurns]
+    series_until: list[float]
     density_scale: np.ndarray
     breakup_altitude: np.ndarray
     beta_factor: np.ndarray
@@ -315,6 +369,7 @@ class _Block:
     inside: np.ndarray
     foreign: np.ndarray
     land: np.ndarray
+    outcome: np.ndarray
 
 
 def _fall_forces(forces: ForceModel) -> ForceModel:
@@ -361,62 +416,114 @@ def _polyline(lat: np.ndarray, lon: np.ndarray, order: np.ndarray) -> tuple[np.n
     return pla, (plo + np.pi) % (2 * np.pi) - np.pi
 
 
+def _sub(b: SampleBurns, idx: np.ndarray) -> SampleBurns:
+    """The burns of samples ``idx``."""
+    return SampleBurns(
+        b.start[idx], b.duration[idx], b.thrust[idx], b.isp[idx], b.direction[idx], b.frame, b.name
+    )
+
+
+def _check_propellant(s: _Setup, burn: SampleBurns, idx: np.ndarray, mass: np.ndarray) -> None:
+    """Each sample's burn within the propellant it has left (BurnError naming the sample)."""
+    left = s.stack.propellant - (s.stack.mass - mass)
+    over = burn.propellant > left + 1e-9
+    if over.any():
+        j = int(np.flatnonzero(over)[0])
+        raise BurnError(
+            f"{burn.name}: Monte Carlo sample #{int(idx[j])} needs {burn.propellant[j]:.1f} kg of "
+            f"propellant, {max(left[j], 0.0):.1f} kg left (short by "
+            f"{burn.propellant[j] - left[j]:.1f} kg)"
+        )
+
+
 def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
-    """Fly samples ``idx``: their burns, entries to breakup, fragment classes to the ground."""
+    """Fly samples ``idx``: their lowering series and coast (when dispersed), final burns,
+    entries to breakup, fragment classes to the ground. Samples that break up before their
+    final burn or do not reach breakup within :data:`MAX_ENTRY_TIME` of it are outcomes
+    (:data:`OUTCOMES`), not errors; they fly no fragments and their ground figures are NaN."""
     m = idx.size
     k = len(setup.classes)
     s = setup
-    b = s.burns
-    burns = SampleBurns(
-        b.start[idx], b.duration[idx], b.thrust[idx], b.isp[idx], b.direction[idx], b.frame, b.name
-    )
+    breakup = [AltitudeCrossing(float(np.median(s.breakup_altitude)), -1, True, "breakup")]
+    y = np.repeat(s.y_start[None, :], m, axis=0)
+    t_now = s.t_start
+    outcome = np.zeros(m, dtype=np.int64)
     with _RUN_LOCK:
         ens = EnsemblePropagator(s.forces, rtol=RTOL)
-        res = ens.propagate(
-            s.epoch,
-            np.repeat(s.y_start[None, :3], m, axis=0),
-            np.repeat(s.y_start[None, 3:6], m, axis=0),
-            s.stack,
-            s.until,
-            density_scale=s.density_scale[idx],
-            events=[AltitudeCrossing(float(np.median(s.breakup_altitude)), -1, True, "breakup")],
-            event_altitudes=s.breakup_altitude[idx, None],
-            start_time=np.full(m, s.t_start),
-            burns=burns,
-            altitude_band=s.band,
-            max_latitude=s.lat_max,
-        )
-        missed = [j for j, name in enumerate(res.event_name) if name != "breakup"]
-        if missed:
-            j = missed[0]
-            raise PropagationError(
-                f"Monte Carlo sample #{int(idx[j])} did not reach its breakup altitude "
-                f"({s.breakup_altitude[idx[j]] / 1e3:.1f} km) within {MAX_ENTRY_TIME / 3600:g} h "
-                f"of its burn ({res.event_name[j] or 'still in orbit'})"
+
+        def fly(burn: SampleBurns, until: float, live: np.ndarray):
+            _check_propellant(s, _sub(burn, np.flatnonzero(live)), idx[live], y[live, 6])
+            return ens.propagate(
+                s.epoch,
+                y[:, :3],
+                y[:, 3:6],
+                s.stack,
+                until,
+                mass=y[:, 6],
+                density_scale=s.density_scale[idx],
+                events=breakup,
+                event_altitudes=s.breakup_altitude[idx, None],
+                start_time=np.where(live, t_now, until),
+                burns=burn,
+                altitude_band=s.band,
+                max_latitude=s.lat_max,
             )
-        tb, yb = res.t_end, res.y
-        # K pieces per sample, sample-major: piece (j, c) at row j * K + c
-        beta = np.array([c.beta for c in s.classes])[None, :] * s.beta_factor[idx, None]
-        mass = np.repeat(np.array([c.mass for c in s.classes])[None, :], m, axis=0)
-        r = np.repeat(yb[:, :3], k, axis=0)
-        v = np.repeat(yb[:, 3:6], k, axis=0) + s.breakup_dv * s.breakup_dirs[idx].reshape(-1, 3)
-        cda = (mass / beta).ravel()
-        scale = np.repeat(s.density_scale[idx], k)
-        fall = EnsemblePropagator(s.fall_forces, rtol=FALL_RTOL, atol=FALL_ATOL).propagate(
-            s.epoch,
-            r,
-            v,
-            Spacecraft(float(mass[0, 0]), 1.0),
-            s.until + MAX_FALL_TIME,
-            mass=mass.ravel(),
-            cda=cda,
-            density_scale=scale,
-            events=[AltitudeCrossing(0.0, -1, True, TERMINAL_EVENT)],
-            event_altitudes=terminal_altitude(mass.ravel() / cda, scale)[:, None],
-            start_time=np.repeat(tb, k),
-            altitude_band=s.fall_band,
-            max_latitude=s.lat_max,
-        )
+
+        # the dispersed lowering series and the coast, stage by stage
+        for series_burn, until in zip(s.series, s.series_until, strict=True):
+            live = outcome == 0
+            res = fly(_sub(series_burn, idx), until, live)
+            early = live & np.array([name is not None for name in res.event_name])
+            outcome[early] = OUTCOME_EARLY
+            y = np.where(live[:, None], res.y, y)
+            t_now = until
+        live = outcome == 0
+        res = fly(_sub(s.burns, idx), s.until, live)
+        reached = np.array([name == "breakup" for name in res.event_name])
+        outcome[live & ~reached] = OUTCOME_NO_BREAKUP
+        ok = np.flatnonzero(outcome == 0)
+        yb_all = res.y
+        tb_all = np.where(outcome == 0, res.t_end, np.nan)
+        mo = ok.size
+        tb, yb = res.t_end[ok], yb_all[ok]
+        if mo:
+            # K pieces per sample, sample-major: piece (j, c) at row j * K + c
+            beta = np.array([c.beta for c in s.classes])[None, :] * s.beta_factor[idx[ok], None]
+            mass = np.repeat(np.array([c.mass for c in s.classes])[None, :], mo, axis=0)
+            r = np.repeat(yb[:, :3], k, axis=0)
+            v = np.repeat(yb[:, 3:6], k, axis=0) + s.breakup_dv * s.breakup_dirs[idx[ok]].reshape(
+                -1, 3
+            )
+            cda = (mass / beta).ravel()
+            scale = np.repeat(s.density_scale[idx[ok]], k)
+            fall = EnsemblePropagator(s.fall_forces, rtol=FALL_RTOL, atol=FALL_ATOL).propagate(
+                s.epoch,
+                r,
+                v,
+                Spacecraft(float(mass[0, 0]), 1.0),
+                s.until + MAX_FALL_TIME,
+                mass=mass.ravel(),
+                cda=cda,
+                density_scale=scale,
+                events=[AltitudeCrossing(0.0, -1, True, TERMINAL_EVENT)],
+                event_altitudes=terminal_altitude(mass.ravel() / cda, scale)[:, None],
+                start_time=np.repeat(tb, k),
+                altitude_band=s.fall_band,
+                max_latitude=s.lat_max,
+            )
+    nan = np.full(m, np.nan)
+    out = {
+        name: nan.copy()
+        for name in ("b_lat", "b_lon", "length", "width", "c_lat", "c_lon", "foreign", "land")
+    }
+    lat_all, lon_all = np.full((m, k), np.nan), np.full((m, k), np.nan)
+    inside_all = np.zeros(m, dtype=bool)
+    if mo == 0:
+        return _Block(
+            idx, lat_all, lon_all, tb_all, out["b_lat"], out["b_lon"], out["length"],
+            out["width"], out["c_lat"], out["c_lon"], inside_all, out["foreign"], out["land"],
+            outcome,
+        )  # fmt: skip
     missing = [
         j
         for j, name in enumerate(fall.event_name)
@@ -425,14 +532,14 @@ def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
     if missing:
         j = missing[0]
         raise PropagationError(
-            f"Monte Carlo sample #{int(idx[j // k])}: a fragment (class beta "
+            f"Monte Carlo sample #{int(idx[ok[j // k]])}: a fragment (class beta "
             f"{s.classes[j % k].beta:.1f} kg/m^2) did not reach the ground within "
             f"{MAX_FALL_TIME:.0f} s of breakup"
         )
     t_imp = s.epoch + TimeDelta(fall.t_end, format="sec")
     lat_d, lon_d, _ = subpoint(t_imp, fall.y[:, :3])
-    lat = np.radians(lat_d).reshape(m, k)
-    lon = np.radians(lon_d).reshape(m, k)
+    lat = np.radians(lat_d).reshape(mo, k)
+    lon = np.radians(lon_d).reshape(mo, k)
     t_b = s.epoch + TimeDelta(tb, format="sec")
     b_lat_d, b_lon_d, _ = subpoint(t_b, yb[:, :3])
     b_lat, b_lon = np.radians(b_lat_d), np.radians(b_lon_d)
@@ -442,18 +549,61 @@ def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
     bearing = np.where(d > 0, bearing, az[:, None])
     along = d * np.cos(bearing - az[:, None])
     cross = d * np.sin(bearing - az[:, None])
-    length = along.max(axis=1) - along.min(axis=1)
-    width = cross.max(axis=1) - cross.min(axis=1)
     mid = 0.5 * (along.max(axis=1) + along.min(axis=1))
     c_lat, c_lon = destination(b_lat, b_lon, az, mid)
     order = np.argsort(along, axis=1)
     pla, plo = _polyline(lat, lon, order)
-    inside = s.zone.contains(pla.ravel(), plo.ravel()).reshape(pla.shape).all(axis=1)
-    foreign = distance_to_land(pla.ravel(), plo.ravel(), "foreign").reshape(pla.shape).min(axis=1)
-    land = distance_to_land(pla.ravel(), plo.ravel(), "all").reshape(pla.shape).min(axis=1)
+    lat_all[ok], lon_all[ok] = lat, lon
+    inside_all[ok] = s.zone.contains(pla.ravel(), plo.ravel()).reshape(pla.shape).all(axis=1)
+    for name, values in (
+        ("b_lat", b_lat),
+        ("b_lon", b_lon),
+        ("length", along.max(axis=1) - along.min(axis=1)),
+        ("width", cross.max(axis=1) - cross.min(axis=1)),
+        ("c_lat", c_lat),
+        ("c_lon", c_lon),
+        ("foreign", distance_to_land(pla.ravel(), plo.ravel(), "foreign").reshape(pla.shape)),
+        ("land", distance_to_land(pla.ravel(), plo.ravel(), "all").reshape(pla.shape)),
+    ):
+        out[name][ok] = values if values.ndim == 1 else values.min(axis=1)
     return _Block(
-        idx, lat, lon, tb, b_lat, b_lon, length, width, c_lat, c_lon, inside, foreign, land
+        idx, lat_all, lon_all, tb_all, out["b_lat"], out["b_lon"], out["length"], out["width"],
+        out["c_lat"], out["c_lon"], inside_all, out["foreign"], out["land"], outcome,
+    )  # fmt: skip
+
+
+def _dispersed_burn(
+    burn: FiniteBurn, disp: dict[str, Dispersion], n: int, seed: int, suffix: str
+) -> tuple[SampleBurns, dict[str, np.ndarray]]:
+    """``n`` dispersed executions of ``burn`` (module docstring, item 1) and the draws, keyed
+    ``<dispersion><suffix>`` (their streams' names; ``suffix`` "" for the final burn)."""
+    own = {name + suffix: disp[name] for name in BURN_DISPERSIONS if name in disp}
+    d = draw(own, n, seed) if own else {}
+    one = np.ones(n)
+    timing = d.get("timing" + suffix, 0.0 * one)
+    duration = burn.duration * d.get("burn_magnitude" + suffix, one)
+    thrust = burn.thrust * d.get("thrust" + suffix, one)
+    pointing = d.get("pointing" + suffix, 0.0 * one)
+    for name, values in (("burn_magnitude", duration), ("thrust", thrust)):
+        bad = ~(np.isfinite(values) & (values > 0.0))
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"dispersion {name!r} drew a non-positive value for sample #{j} of {burn.name!r} "
+                f"(seed {seed}): use a narrower spread"
+            )
+    azimuth = stream(seed, "pointing_azimuth" + suffix).uniform(0.0, 2.0 * np.pi, n)
+    direction = _tilt(np.asarray(burn.direction, dtype=float), pointing, azimuth)
+    sb = SampleBurns(
+        burn.start + timing,
+        duration,
+        thrust,
+        np.full(n, burn.isp),
+        direction,
+        burn.frame,
+        burn.name,
     )
+    return sb, {**d, "pointing_azimuth" + suffix: azimuth}
 
 
 def _setup(
@@ -467,6 +617,7 @@ def _setup(
     disp: dict[str, Dispersion],
     breakup_dv: float,
     n_classes: int,
+    disperse_series: bool = True,
 ) -> tuple[_Setup, dict[str, np.ndarray]]:
     unknown = sorted(set(disp) - set(KNOWN_DISPERSIONS))
     if unknown:
@@ -475,64 +626,72 @@ def _setup(
         )
     if not (math.isfinite(breakup_dv) and breakup_dv >= 0):
         raise InputError(f"breakup delta-v must be >= 0 m/s, got {breakup_dv}")
-    s = draw(disp, n, seed)
+    s = draw({k: d for k, d in disp.items() if k not in BURN_DISPERSIONS}, n, seed)
     one = np.ones(n)
     burn: FiniteBurn = plan.final_burn
-    timing = s.get("timing", 0.0 * one)
-    duration = burn.duration * s.get("burn_magnitude", one)
-    thrust = burn.thrust * s.get("thrust", one)
-    pointing = s.get("pointing", 0.0 * one)
+    burns, drawn_burn = _dispersed_burn(burn, disp, n, seed, "")
+    s = {**drawn_burn, **s}
     rho = s.get("density_scale", one)
     h_b = s.get("breakup_altitude", np.full(n, plan.entry.breakup_altitude))
     beta_f = s.get("fragment_beta", one)
-    for name, values, low in (
-        ("burn_magnitude", duration, 0.0),
-        ("thrust", thrust, 0.0),
-        ("density_scale", rho, 0.0),
-        ("fragment_beta", beta_f, 0.0),
-        ("breakup_altitude", h_b, 0.0),
+    for name, values in (
+        ("density_scale", rho),
+        ("fragment_beta", beta_f),
+        ("breakup_altitude", h_b),
     ):
-        bad = ~(np.isfinite(values) & (values > low))
+        bad = ~(np.isfinite(values) & (values > 0.0))
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
             raise InputError(
                 f"dispersion {name!r} drew a non-positive value for sample #{j} "
                 f"(seed {seed}): use a narrower spread"
             )
-    azimuth = stream(seed, "pointing_azimuth").uniform(0.0, 2.0 * np.pi, n)
-    axis = np.asarray(burn.direction, dtype=float)
-    direction = _tilt(axis, pointing, azimuth)
-    burns = SampleBurns(
-        burn.start + timing,
-        duration,
-        thrust,
-        np.full(n, burn.isp),
-        direction,
-        burn.frame,
-        burn.name,
-    )
-
     traj = plan.entry.trajectory
     others = [x for x in plan.burns if x is not burn]
-    after = max(
-        [0.0]
-        + [
-            x.end if isinstance(x, FiniteBurn) else x.time
-            for x in others
-            if (x.end if isinstance(x, FiniteBurn) else x.time) <= burn.start
-        ]
-    )
-    wanted = float(burns.start.min()) - LEAD_TIME
-    if wanted < after:
-        raise InputError(
-            f"dispersed final-burn ignitions reach {burn.start - wanted:.0f} s before the plan's "
-            "final burn, back into the previous burn or the start: reduce the timing dispersion"
+    series: list[SampleBurns] = []
+    series_until: list[float] = []
+    if disperse_series and others:
+        # every sample flies its own lowering series from the plan's initial state
+        for x in others:
+            if not isinstance(x, FiniteBurn):
+                raise InputError(f"{x.name}: only finite lowering burns can be dispersed")
+            sb, extra = _dispersed_burn(x, disp, n, seed, f" ({x.name})")
+            series.append(sb)
+            s = {**s, **extra}
+        stages = [*series, burns]
+        for a, b in itertools.pairwise(stages):
+            until = float(b.start.min()) - LEAD_TIME
+            if until <= float(np.max(a.start + a.duration)):
+                raise InputError(
+                    f"dispersed ignitions of {b.name!r} reach back into {a.name!r}: reduce the "
+                    "timing dispersion"
+                )
+            series_until.append(until)
+        t_start = float(traj.t[0])
+        y_start = np.asarray(traj.y[0], dtype=float).copy()
+        r_max = float(np.max(np.linalg.norm(traj.y[:, :3], axis=1)))
+    else:
+        after = max(
+            [0.0]
+            + [
+                x.end if isinstance(x, FiniteBurn) else x.time
+                for x in others
+                if (x.end if isinstance(x, FiniteBurn) else x.time) <= burn.start
+            ]
         )
-    k0 = int(np.searchsorted(traj.t, wanted, side="right")) - 1
-    if k0 < 0 or traj.t[k0] < after:
-        raise InputError("the plan's trajectory has no state before the dispersed ignitions")
-    t_start = float(traj.t[k0])
-    y_start = np.asarray(traj.y[k0], dtype=float).copy()
+        wanted = float(burns.start.min()) - LEAD_TIME
+        if wanted < after:
+            raise InputError(
+                f"dispersed final-burn ignitions reach {burn.start - wanted:.0f} s before the "
+                "plan's final burn, back into the previous burn or the start: reduce the timing "
+                "dispersion"
+            )
+        k0 = int(np.searchsorted(traj.t, wanted, side="right")) - 1
+        if k0 < 0 or traj.t[k0] < after:
+            raise InputError("the plan's trajectory has no state before the dispersed ignitions")
+        t_start = float(traj.t[k0])
+        y_start = np.asarray(traj.y[k0], dtype=float).copy()
+        r_max = float(perigee_apogee_radius(y_start[:3], y_start[3:6])[1])
     used = spacecraft.mass - float(y_start[6])
     stack = Spacecraft(
         float(y_start[6]),
@@ -544,7 +703,6 @@ def _setup(
     classes = fragment_classes(fragments, n_classes)
     dirs = random_directions(stream(seed, "breakup_direction"), n * len(classes))
     polar = WGS84_A * (1.0 - WGS84_F)
-    _rp, ra = perigee_apogee_radius(y_start[:3], y_start[3:6])
     setup = _Setup(
         epoch=traj.epoch,
         t_start=t_start,
@@ -553,6 +711,8 @@ def _setup(
         forces=forces,
         fall_forces=_fall_forces(forces),
         burns=burns,
+        series=series,
+        series_until=series_until,
         density_scale=rho,
         breakup_altitude=h_b,
         beta_factor=beta_f,
@@ -560,12 +720,12 @@ def _setup(
         breakup_dv=float(breakup_dv),
         classes=classes,
         until=float(np.max(burns.start + burns.duration)) + MAX_ENTRY_TIME,
-        band=(0.0, float(ra) - polar + 25e3),
+        band=(0.0, r_max - polar + 25e3),
         fall_band=(0.0, float(np.max(h_b)) + 25e3),
         lat_max=max_latitude(y_start[:3], y_start[3:6]) + math.radians(1.0),
         zone=zone,
     )
-    return setup, {**s, "pointing_azimuth": azimuth}
+    return setup, s
 
 
 def run_final_phase(
@@ -583,6 +743,7 @@ def run_final_phase(
     scheduler: object | None = None,
     block_size: int = DEFAULT_BLOCK,
     progress: Callable[[int, int], None] | None = None,
+    disperse_series: bool = True,
 ) -> MonteCarloResult:
     """``n`` dispersed, non-linear samples of the final phase of ``plan`` (module docstring).
 
@@ -603,7 +764,8 @@ def run_final_phase(
     BurnError
         A dispersed burn needs more propellant than is left.
     PropagationError
-        A sample does not reach breakup, or a piece the ground, in time.
+        A piece does not reach the ground in time (a sample that does not reach breakup is an
+        outcome: :attr:`MonteCarloResult.outcome`).
     """
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise InputError(f"number of samples must be an integer >= 1, got {n!r}")
@@ -611,8 +773,9 @@ def run_final_phase(
         raise InputError(f"block size must be >= 1, got {block_size}")
     disp = dict(FINAL_PHASE_DISPERSIONS if dispersions is None else dispersions)
     setup, drawn = _setup(
-        plan, spacecraft, forces, fragments, zone, int(n), int(seed), disp, breakup_dv, classes
-    )
+        plan, spacecraft, forces, fragments, zone, int(n), int(seed), disp, breakup_dv, classes,
+        disperse_series,
+    )  # fmt: skip
     blocks = [np.arange(i, min(i + block_size, n)) for i in range(0, n, block_size)]
     if scheduler is None:
         parts = []
@@ -671,7 +834,9 @@ def _collect(
     fp = plan.footprint
     c0 = fp.centre
     c_lat, c_lon = cat("centre_lat"), cat("centre_lon")
-    ca, cc = along_cross(c0[0], c0[1], fp.azimuth, c_lat, c_lon)
+    ca, cc = np.full(c_lat.shape, np.nan), np.full(c_lat.shape, np.nan)
+    ok = np.isfinite(c_lat)
+    ca[ok], cc[ok] = along_cross(c0[0], c0[1], fp.azimuth, c_lat[ok], c_lon[ok])
     return MonteCarloResult(
         n=n,
         seed=seed,
@@ -693,6 +858,8 @@ def _collect(
         inside=cat("inside"),
         foreign_distance=cat("foreign"),
         land_distance=cat("land"),
+        outcome=cat("outcome"),
+        series_dispersed=bool(setup.series),
         nominal_centre=(float(c0[0]), float(c0[1])),
         nominal_azimuth=float(fp.azimuth),
         epoch=setup.epoch,
