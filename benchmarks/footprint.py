@@ -1,9 +1,13 @@
 """Benchmark: non-linear Monte Carlo of the ISS final phase (targeted plan, then N samples, each
 flying its own dispersed final burn, entry and fragment classes to the ground).
 
-Run: ``python benchmarks/footprint.py [N] [--profile]`` (default 10,000). Prints the timings,
-the machine load and the figures; ``--profile`` adds the time of each phase (stack with its
-burn to breakup; fragment classes to the ground; ground points, zone and land checks).
+Run: ``python benchmarks/footprint.py [N] [--profile] [--series] [--no-disperse-lowering]``
+(default 10,000). Prints the timings, the machine load and the figures; ``--profile`` adds the
+time of each phase (stack with its burns to breakup; fragment classes to the ground; ground
+points, zone and land checks). ``--series`` plans the two-burn perigee-lowering series and the
+final burn about four days later (:func:`plan_final_phase`, as ``deorbit plan`` does): every
+sample then flies its own dispersed lowering burns and 4-day coast from the plan's initial
+state, unless ``--no-disperse-lowering`` (samples start just before the final burn).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from deorbit.core.state import State
 from deorbit.dynamics.forces import ForceModel
 from deorbit.environment.atmosphere import NRLMSIS
 from deorbit.environment.space_weather import ConstantSpaceWeather
-from deorbit.mission.targeting import Engine, plan_final_burn
+from deorbit.mission.targeting import Engine, plan_final_burn, plan_final_phase
 from deorbit.montecarlo import controlled
 from deorbit.montecarlo.controlled import run_final_phase
 from deorbit.propagation import ensemble
@@ -40,7 +44,7 @@ def _timed_propagate(log: list[tuple[int, float]]):
     return original, wrapper
 
 
-def main(n: int, profile: bool) -> None:
+def main(n: int, profile: bool, series: bool = False, disperse_lowering: bool = True) -> None:
     state = State.from_keplerian(
         "2030-01-15T00:00:00Z", WGS84_A + 220e3, 0.0005, math.radians(51.64), 1.0, 0.0, 0.0
     )
@@ -49,15 +53,25 @@ def main(n: int, profile: bool) -> None:
     frags = default_iss_fragments()
     print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     t = time.perf_counter()
-    plan = plan_final_burn(state, sc, forces, Engine(18_000.0, 300.0), fragments=frags)
+    if series:
+        # the coverage sweep's start, 225 km circular; series perigees 185-210 km (under
+        # F10.7 = 150 a 180 km series decays within the 4-day coast)
+        state = State.from_keplerian(state.epoch, WGS84_A + 225e3, 0.0, math.radians(51.64),
+                                     1.0, 0.0, 0.0)  # fmt: skip
+        plan = plan_final_phase(state, sc, forces, Engine(18_000.0, 300.0), fragments=frags,
+                                series_perigee=195e3, perigee_range=(185e3, 210e3))  # fmt: skip
+        print(f"burns: {', '.join(b.name for b in plan.burns)}")
+    else:
+        plan = plan_final_burn(state, sc, forces, Engine(18_000.0, 300.0), fragments=frags)
     t_plan = time.perf_counter() - t
-    run_final_phase(plan, sc, forces, frags, SPOUA_PROXY, 20, seed=0)  # compile / warm up
+    kw = {"disperse_series": disperse_lowering}
+    run_final_phase(plan, sc, forces, frags, SPOUA_PROXY, 20, seed=0, **kw)  # compile / warm up
     log: list[tuple[int, float]] = []
     original, wrapper = _timed_propagate(log)
     if profile:
         ensemble.EnsemblePropagator.propagate = wrapper
     t = time.perf_counter()
-    res = run_final_phase(plan, sc, forces, frags, SPOUA_PROXY, n, seed=1)
+    res = run_final_phase(plan, sc, forces, frags, SPOUA_PROXY, n, seed=1, **kw)
     t_mc = time.perf_counter() - t
     ensemble.EnsemblePropagator.propagate = original
     print(f"load average after: {os.getloadavg()[0]:.2f}")
@@ -67,8 +81,11 @@ def main(n: int, profile: bool) -> None:
     k = len(res.classes)
     print(f"Monte Carlo {n} samples x {k} fragment classes: {t_mc:.1f} s")
     if profile:
-        stack = sum(s for _m, s in log[0::2])  # each block: the stack, then its pieces
-        fall = sum(s for _m, s in log[1::2])
+        # each block: the stack (one call per stage: lowering burns, final burn), its pieces
+        stages = 1 + (len(plan.burns) - 1 if series and disperse_lowering else 0)
+        per = stages + 1
+        stack = sum(s for i, (_m, s) in enumerate(log) if i % per < stages)
+        fall = sum(s for i, (_m, s) in enumerate(log) if i % per == stages)
         print(f"  stack (burn + entry to breakup): {stack:.1f} s")
         print(f"  fragments to the ground: {fall:.1f} s")
         print(f"  rest (ground points, zone, land, statistics): {t_mc - stack - fall:.1f} s")
@@ -76,7 +93,8 @@ def main(n: int, profile: bool) -> None:
     res.envelope_geojson()
     print(f"envelope contours (0.5, 0.9, 0.99): {time.perf_counter() - t:.2f} s")
     s = res.summary()
-    print(f"P(all pieces inside zone) = {res.p_inside:.4f}")
+    print(f"P(all pieces inside zone) = {res.p_inside:.4f}; P(uncontrolled) = "
+          f"{res.p_uncontrolled:.4f} {s['outcomes']}")  # fmt: skip
     print(f"distance to foreign land, km: {s['foreign_land_km']}")
     print(f"distance to any land, km: {s['land_km']}")
     print(f"footprint length km {s['footprint_length_km']}, width km {s['footprint_width_km']}")
@@ -86,4 +104,9 @@ def main(n: int, profile: bool) -> None:
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(int(args[0]) if args else 10_000, "--profile" in sys.argv)
+    main(
+        int(args[0]) if args else 10_000,
+        "--profile" in sys.argv,
+        "--series" in sys.argv,
+        "--no-disperse-lowering" not in sys.argv,
+    )

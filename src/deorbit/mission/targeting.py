@@ -30,9 +30,30 @@ plan (InfeasibleError).
 Why no out-of-plane component: moving the footprint across the track with the final burn costs
 about 1 m/s per 0.85 km (Δv/v x R over a quarter revolution), i.e. ~300 m/s for the ~275 km
 between tracks; a change of inclination in the lowering burns costs as much. Phasing costs no
-propellant beyond the lowering itself. Its reach with a 4-day coast is ~15 deg of the 22.4 deg
-between revolutions (a full revolution would need a ~70 km different mean altitude), which the
-two branches of the track and the later-start option complete in the ISS cases we ran.
+propellant beyond the lowering itself.
+
+Reach of the phasing, and the phasing burn (:func:`plan_phasing_burn`)
+---------------------------------------------------------------------
+The drift: a perigee 1 km lower (apogee kept) shortens the period by dP = 3P/(2a) x 0.5 km
+= 0.60 s (P = 5,310 s, a = 6,598 km at 220 km), 9.8 s per day (16.3 revolutions), so a given
+revolution reaches the aim's latitude 9.8 s earlier and the Earth has turned 9.8 s x 366 deg/day
+(Earth rotation plus nodal regression) = 0.042 deg less: the ground track drifts ~0.04 deg
+(~1 km across the track at Point Nemo) per day per km of perigee; 0.17 deg per km over the 4-day
+coast (our coasts: 0.18 deg/km between 185 and 210 km, drag included). The series perigees of
+160-210 km thus move the track by ~10-13 deg (more below 185 km, where drag shortens the period
+further, but a 160 km series decays within the coast) of the 22.4 deg between revolutions; the
+two branches of the track near the aim (north- and southbound, ~4 deg apart modulo 22.4 deg)
+leave a gap of ~18 deg to cover. A later start of the series does NOT close it: the phase only
+accrues through the difference of the periods, ~0.2-0.6 deg per day of delay (our coasts: state
+12 of ``benchmarks/targeting_coverage.py``, 3.4 -> 2.8 deg over 4 days of delay). What does
+close it is the other sign: a posigrade *phasing burn* that raises the perigee above the
+stack's (a longer period, the track drifts the other way, at the same ~0.17 deg per km over the
+coast). It costs ~0.3 m/s per km (v/4a at 220 km), plus about as much more in the final burn
+from the higher orbit: ~16 m/s for the ~28 km the hardest of 24 start phases needs. It is
+tried only when the lowering series cannot centre the footprint within ``cross_tolerance``
+(``phasing_raise`` m above the stack's mean perigee at most, default 40 km); its Δv and
+propellant are the first entries of the plan's burns like a lowering burn's. Coverage of 24
+start phases: 22/24 within 25 km without it, 24/24 with it (benchmarks/RESULTS.md).
 
 The lowering series (:func:`plan_lowering_burns`): ``burns`` retrograde burns one revolution
 apart, each an equal step of the vacuum perigee from the stack's mean perigee to the series
@@ -445,9 +466,10 @@ def plan_lowering_burns(
 PROGRADE = (1.0, 0.0, 0.0)
 """Posigrade thrust direction in the VNC frame."""
 DEFAULT_PHASING_RAISE = 40e3
-"""Default reach of the posigrade phasing burn: up to 20 km above the stack's mean perigee, m
+"""Default reach of the posigrade phasing burn: up to 40 km above the stack's mean perigee, m
 (our choice from the coverage sweep, ``benchmarks/targeting_coverage.py``: the hardest of 24
-start phases needs ~12 km; see the module docstring)."""
+start phases needs ~28 km, ~1 deg of track spacing between sampled phases adds ~6 km; module
+docstring)."""
 PHASING_BURN = "phasing burn"
 
 
@@ -461,10 +483,10 @@ def plan_phasing_burn(
     mean: MeanElements | None = None,
 ) -> tuple[list[FiniteBurn], list[float], list[float]]:
     """The posigrade phasing burn: one finite burn centred ``first`` s after the state's epoch
-    that raises the vacuum perigee (m above the equatorial radius) from the state's mean
-    perigee up to ``perigee`` (the burn point is the mean apogee; a ``perigee`` above it makes
-    the burn point the new perigee). It lengthens the period instead of shortening it (module
-    docstring, "phasing burn"). Δv by vis-viva at the mean apogee radius, propellant by the
+    that raises the apsis opposite the burn point (taken at the mean apogee radius) from the
+    state's mean perigee to ``perigee`` m above the equatorial radius; above the burn point
+    that apsis becomes the new apogee and the burn point the new perigee. It lengthens the
+    period instead of shortening it (module docstring, "phasing burn"). Δv by vis-viva at the mean apogee radius, propellant by the
     rocket equation on ``mass`` kg.
 
     Returns ([burn], [ideal Δv m/s], [planned perigee m]) like :func:`plan_lowering_burns`.
