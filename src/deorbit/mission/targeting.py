@@ -486,8 +486,8 @@ def plan_phasing_burn(
     that raises the apsis opposite the burn point (taken at the mean apogee radius) from the
     state's mean perigee to ``perigee`` m above the equatorial radius; above the burn point
     that apsis becomes the new apogee and the burn point the new perigee. It lengthens the
-    period instead of shortening it (module docstring, "phasing burn"). Δv by vis-viva at the mean apogee radius, propellant by the
-    rocket equation on ``mass`` kg.
+    period instead of shortening it (module docstring, "phasing burn"). Δv by vis-viva at the
+    mean apogee radius, propellant by the rocket equation on ``mass`` kg.
 
     Returns ([burn], [ideal Δv m/s], [planned perigee m]) like :func:`plan_lowering_burns`.
     """
