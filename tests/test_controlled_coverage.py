@@ -168,6 +168,26 @@ def test_lowering_burns_draw_their_own_errors(hardest, setting):
     np.testing.assert_array_equal(fast.samples["timing"], res.samples["timing"])
 
 
+def test_retargeting_after_the_series_narrows_the_along_track_spread(lowered, setting):
+    """Density errors over the 4-day coast move each sample along its track by up to hundreds
+    of km; re-timing the final burn from the sample's own state (what operations do after
+    tracking the series) takes most of that out; without it the spread is an upper bound."""
+    stack, forces, _e, _f = setting
+    frags = default_iss_fragments()
+    disp = {"density_scale": Dispersion("lognormal", 1.0, 0.15)}
+    kw = {"dispersions": disp, "seed": 3}
+    fixed = run_final_phase(lowered, stack, forces, frags, SPOUA_PROXY, 40, retarget=False, **kw)
+    timed = run_final_phase(lowered, stack, forces, frags, SPOUA_PROXY, 40, **kw)
+    assert timed.retargeted and not fixed.retargeted
+    assert "re-timed" in timed.summary()["note"] and "upper bound" in fixed.summary()["note"]
+    # the series and coast are the same in both runs: so are the samples that decay early
+    assert fixed.p_uncontrolled == timed.p_uncontrolled < 0.1
+    spread_fixed = np.nanmax(fixed.centre_along) - np.nanmin(fixed.centre_along)
+    spread_timed = np.nanmax(timed.centre_along) - np.nanmin(timed.centre_along)
+    assert spread_fixed > 200e3  # a 15 % density error over 4 days
+    assert spread_timed < 0.7 * spread_fixed
+
+
 def test_uncontrolled_samples_are_counted_not_errors(setting):
     """A final burn cut to 1-100 % of its duration: the short ones leave the stack in orbit
     beyond the 6-h window; they are counted (p_uncontrolled), left out of the footprint

@@ -4,10 +4,17 @@ Around a targeted plan (:func:`deorbit.mission.targeting.plan_final_burn`) every
 the whole final phase itself, as arrays over samples (:class:`EnsemblePropagator`, compiled,
 parallel over samples; no Python loop over samples):
 
-1. **Final burn.** All samples start from the plan's own trajectory state a little before the
-   earliest dispersed ignition (any perigee-lowering burns before it are flown as planned: in
-   operations the final burn is re-planned from tracking after them, so only its own errors
-   matter here). Each sample flies its OWN finite burn: ignition ``start + timing``, duration
+1. **Final burn.** Without the lowering series dispersed, all samples start from the plan's
+   own trajectory state a little before the earliest dispersed ignition (the lowering burns
+   flown as planned). With it (``disperse_series``), every sample starts from the plan's
+   initial state and flies its own dispersed lowering burns and the ~4-day coast in its own
+   atmosphere; then (``retarget``) its final burn is re-timed, as operations re-plan it from
+   tracking after the series: its own state 30 min before ignition (navigation taken as
+   perfect) is flown through the planned burn in the NOMINAL atmosphere (the team does not
+   know the sample's density error), and the ignition moves by that predicted breakup point's
+   along-track offset from the plan's, over the ground speed; the sample then flies the
+   re-timed burn in its own atmosphere.
+   Each sample flies its OWN finite burn: ignition ``start + timing``, duration
    x ``burn_magnitude`` (cut-off error), thrust x ``thrust`` (same Isp: the mass flow scales
    with it), direction tilted off the planned axis by ``pointing`` rad towards a uniformly
    random azimuth about it. The stack then flies through the atmosphere (density x
@@ -37,7 +44,7 @@ import itertools
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from astropy.time import Time, TimeDelta
@@ -63,7 +70,7 @@ from deorbit.propagation.events import AltitudeCrossing
 from deorbit.propagation.numerical import max_latitude
 from deorbit.reentry.breakup import BREAKUP_DELTA_V, random_directions
 from deorbit.reentry.casualty import FOREIGN_LAND_CLEARANCE, distance_to_land
-from deorbit.reentry.footprint import MAX_FALL_TIME, along_cross, ground_forces
+from deorbit.reentry.footprint import MAX_FALL_TIME, along_cross, ground_azimuth, ground_forces
 from deorbit.reentry.fragments import FragmentList
 from deorbit.reentry.zones import TargetZone
 
@@ -82,6 +89,10 @@ OUTCOMES = {
 LEAD_TIME = 60.0
 """Samples start at least this many seconds (s) before the earliest dispersed ignition."""
 MAX_ENTRY_TIME = 6 * 3600.0
+RETARGET_LEAD = 1800.0
+"""When the lowering series is dispersed and re-targeted, each sample's final burn is re-timed
+from its own state this many seconds (about a third of a revolution) before the planned
+ignition (room for shifts of several minutes either way)."""
 """Longest flight from the end of the final burn to breakup we wait for, s."""
 DEFAULT_BLOCK = 500
 """Samples per block (a progress step; a Dask task)."""
@@ -91,6 +102,11 @@ RTOL = 1e-9
 """Relative tolerance of the Monte Carlo's integrations (the propagator default is 1e-10): the
 position error it allows over the 40-minute final phase is metres, against footprint
 dispersions of kilometres to hundreds of kilometres; it halves the step count."""
+COAST_RTOL = 1e-7
+"""Relative tolerance of the dispersed lowering series and the ~4-day coast: against
+:data:`RTOL` the footprint centres move by at most 2.2 km (our comparison, 1,000 samples of the
+ISS case, whose centres spread over +-1,200 km along the track), and the Monte Carlo is a third
+faster."""
 FALL_RTOL = 1e-8
 """Relative tolerance of the fragments' fall (absolute :data:`FALL_ATOL`): against 1e-9 /
 1e-4 the impact points move by < 8 m (our comparison, 2,000 pieces of the ISS case) and the
@@ -168,6 +184,7 @@ class MonteCarloResult:
     epoch: Time
     zone_name: str = ""
     extra: dict = field(default_factory=dict)
+    retargeted: bool = False
 
     @property
     def controlled(self) -> np.ndarray:
@@ -253,14 +270,21 @@ class MonteCarloResult:
             "note": (
                 f"{int(ok.sum())} of {self.n} samples came down under control; distances, "
                 "footprint extents and centre spreads are over those only, and an uncontrolled "
-                "sample counts as a failure in p_inside and p_foreign_land_clear. Every sample "
-                "ignites its final burn at the planned time (dispersed), without re-targeting"
+                "sample counts as a failure in p_inside and p_foreign_land_clear. "
                 + (
-                    " after its own dispersed lowering burns and coast."
+                    "Every sample flies its own dispersed lowering burns and coast; its final "
+                    "burn is then re-timed from its own state 30 min before ignition (perfect "
+                    "navigation, predicted in the nominal atmosphere) and flown with its own "
+                    "errors in its own atmosphere."
+                    if self.retargeted
+                    else "Every sample flies its own dispersed lowering burns and coast, then "
+                    "ignites its final burn at the planned time (dispersed), without "
+                    "re-targeting: an upper bound on the spread."
                     if self.series_dispersed
-                    else "."
+                    else "Every sample ignites its final burn at the planned time (dispersed)."
                 )
             ),
+            "final_burn_retargeted": self.retargeted,
             "foreign_land_km": q(self.foreign_distance),
             "land_km": q(self.land_distance),
             "footprint_length_km": named(("p50", "p95"), pct(self.length, [50, 95], 1)),
@@ -350,6 +374,9 @@ class _Setup:
     fall_band: tuple[float, float]
     lat_max: float
     zone: TargetZone
+    retarget: tuple[float, float, float, float] | None = None
+    """(the plan's breakup lat, lon rad, ground azimuth rad there, ground speed m/s at the
+    final burn), or None: no re-timing of the final burn."""
 
 
 @dataclass
@@ -436,6 +463,19 @@ def _check_propellant(s: _Setup, burn: SampleBurns, idx: np.ndarray, mass: np.nd
         )
 
 
+def _retiming(s: _Setup, res) -> np.ndarray:
+    """Shift (s) of each sample's final-burn ignition from a predicted flight ``res`` (the
+    sample's own state after its coast, flown with the planned ignition in the NOMINAL
+    atmosphere, as the operations team would predict it): its breakup point's along-track
+    offset from the plan's breakup point divided by the ground speed (downrange: earlier)."""
+    lat0, lon0, azimuth, speed = s.retarget
+    when = s.epoch + TimeDelta(res.t_end, format="sec")
+    lat_d, lon_d, _ = subpoint(when, res.y[:, :3])
+    along, _ = along_cross(lat0, lon0, azimuth, np.radians(lat_d), np.radians(lon_d))
+    reached = np.array([name == "breakup" for name in res.event_name])
+    return np.where(reached, -np.asarray(along, dtype=float) / speed, 0.0)
+
+
 def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
     """Fly samples ``idx``: their lowering series and coast (when dispersed), final burns,
     entries to breakup, fragment classes to the ground. Samples that break up before their
@@ -450,17 +490,18 @@ def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
     outcome = np.zeros(m, dtype=np.int64)
     with _RUN_LOCK:
         ens = EnsemblePropagator(s.forces, rtol=RTOL)
+        coast = EnsemblePropagator(s.forces, rtol=COAST_RTOL)
 
-        def fly(burn: SampleBurns, until: float, live: np.ndarray):
+        def fly(burn: SampleBurns, until: float, live: np.ndarray, prop=ens, scale=None):
             _check_propellant(s, _sub(burn, np.flatnonzero(live)), idx[live], y[live, 6])
-            return ens.propagate(
+            return prop.propagate(
                 s.epoch,
                 y[:, :3],
                 y[:, 3:6],
                 s.stack,
                 until,
                 mass=y[:, 6],
-                density_scale=s.density_scale[idx],
+                density_scale=s.density_scale[idx] if scale is None else scale,
                 events=breakup,
                 event_altitudes=s.breakup_altitude[idx, None],
                 start_time=np.where(live, t_now, until),
@@ -472,13 +513,17 @@ def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
         # the dispersed lowering series and the coast, stage by stage
         for series_burn, until in zip(s.series, s.series_until, strict=True):
             live = outcome == 0
-            res = fly(_sub(series_burn, idx), until, live)
+            res = fly(_sub(series_burn, idx), until, live, coast)
             early = live & np.array([name is not None for name in res.event_name])
             outcome[early] = OUTCOME_EARLY
             y = np.where(live[:, None], res.y, y)
             t_now = until
         live = outcome == 0
-        res = fly(_sub(s.burns, idx), s.until, live)
+        final = _sub(s.burns, idx)
+        if s.retarget is not None and s.series:
+            predicted = fly(final, s.until, live, scale=np.ones(m))
+            final = replace(final, start=final.start + _retiming(s, predicted))
+        res = fly(final, s.until, live)
         reached = np.array([name == "breakup" for name in res.event_name])
         outcome[live & ~reached] = OUTCOME_NO_BREAKUP
         ok = np.flatnonzero(outcome == 0)
@@ -618,6 +663,7 @@ def _setup(
     breakup_dv: float,
     n_classes: int,
     disperse_series: bool = True,
+    retarget: bool = True,
 ) -> tuple[_Setup, dict[str, np.ndarray]]:
     unknown = sorted(set(disp) - set(KNOWN_DISPERSIONS))
     if unknown:
@@ -650,6 +696,7 @@ def _setup(
     others = [x for x in plan.burns if x is not burn]
     series: list[SampleBurns] = []
     series_until: list[float] = []
+    retiming = None
     if disperse_series and others:
         # every sample flies its own lowering series from the plan's initial state
         for x in others:
@@ -660,7 +707,7 @@ def _setup(
             s = {**s, **extra}
         stages = [*series, burns]
         for a, b in itertools.pairwise(stages):
-            until = float(b.start.min()) - LEAD_TIME
+            until = float(b.start.min()) - (RETARGET_LEAD if retarget and b is burns else LEAD_TIME)
             if until <= float(np.max(a.start + a.duration)):
                 raise InputError(
                     f"dispersed ignitions of {b.name!r} reach back into {a.name!r}: reduce the "
@@ -670,6 +717,14 @@ def _setup(
         t_start = float(traj.t[0])
         y_start = np.asarray(traj.y[0], dtype=float).copy()
         r_max = float(np.max(np.linalg.norm(traj.y[:, :3], axis=1)))
+        if retarget:
+            fp = plan.footprint
+            retiming = (
+                fp.breakup_lat,
+                fp.breakup_lon,
+                fp.azimuth,
+                _nominal_ground_point(traj, burn.start)[3],
+            )
     else:
         after = max(
             [0.0]
@@ -724,8 +779,25 @@ def _setup(
         fall_band=(0.0, float(np.max(h_b)) + 25e3),
         lat_max=max_latitude(y_start[:3], y_start[3:6]) + math.radians(1.0),
         zone=zone,
+        retarget=retiming,
     )
     return setup, s
+
+
+def _nominal_ground_point(traj, t: float) -> tuple[float, float, float, float]:
+    """The nominal stack's sub-point (lat, lon rad), ground azimuth (rad) and Earth-relative
+    ground speed (m/s, scaled to the surface) at ``t`` s (trajectory interpolated linearly
+    between its output points, a few seconds apart)."""
+    y = np.array([np.interp(t, traj.t, traj.y[:, j]) for j in range(6)])
+    when = traj.epoch + TimeDelta(t, format="sec")
+    lat_d, lon_d, _ = subpoint(when, y[None, :3])
+    azimuth = ground_azimuth(when, y[:3], y[3:6])
+    r_itrs, v_itrs = teme_to_itrs(when, y[None, :3], y[None, 3:6])
+    r_f, v_f = np.asarray(r_itrs).reshape(3), np.asarray(v_itrs).reshape(3)
+    rn = float(np.linalg.norm(r_f))
+    v_h = v_f - (v_f @ r_f) / rn**2 * r_f
+    speed = float(np.linalg.norm(v_h)) * WGS84_A / rn
+    return math.radians(float(lat_d[0])), math.radians(float(lon_d[0])), azimuth, speed
 
 
 def run_final_phase(
@@ -744,6 +816,7 @@ def run_final_phase(
     block_size: int = DEFAULT_BLOCK,
     progress: Callable[[int, int], None] | None = None,
     disperse_series: bool = True,
+    retarget: bool = True,
 ) -> MonteCarloResult:
     """``n`` dispersed, non-linear samples of the final phase of ``plan`` (module docstring).
 
@@ -755,7 +828,11 @@ def run_final_phase(
     blocks of ``block_size`` samples become Dask tasks run by that scheduler (a Dask scheduler
     name such as ``"threads"``, a ``distributed.Client``, or a scheduler address
     ``"tcp://host:port"``); the numbers are the same either way. ``progress(done, n)`` is
-    called after each block.
+    called after each block. ``disperse_series``: every sample flies its own dispersed
+    lowering series and coast (when the plan has one); ``retarget``: then each sample's final
+    burn is re-timed from its own state :data:`RETARGET_LEAD` s before ignition, as operations
+    would after tracking the series (False: the planned ignition time, an upper bound on the
+    spread).
 
     Raises
     ------
@@ -774,7 +851,7 @@ def run_final_phase(
     disp = dict(FINAL_PHASE_DISPERSIONS if dispersions is None else dispersions)
     setup, drawn = _setup(
         plan, spacecraft, forces, fragments, zone, int(n), int(seed), disp, breakup_dv, classes,
-        disperse_series,
+        disperse_series, retarget,
     )  # fmt: skip
     blocks = [np.arange(i, min(i + block_size, n)) for i in range(0, n, block_size)]
     if scheduler is None:
@@ -860,6 +937,7 @@ def _collect(
         land_distance=cat("land"),
         outcome=cat("outcome"),
         series_dispersed=bool(setup.series),
+        retargeted=bool(setup.series) and setup.retarget is not None,
         nominal_centre=(float(c0[0]), float(c0[1])),
         nominal_azimuth=float(fp.azimuth),
         epoch=setup.epoch,
