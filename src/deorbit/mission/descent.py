@@ -48,7 +48,12 @@ from deorbit.errors import InfeasibleError, ScenarioError
 from deorbit.formats.catalog import bundled_iss, latest, read_elements, select
 from deorbit.mission.phases import Ledger, VehicleAccount, tangential_dv_for_da
 from deorbit.mission.scenario import Scenario
-from deorbit.mission.targeting import Engine, TargetingResult, plan_final_phase
+from deorbit.mission.targeting import (
+    Engine,
+    TargetingResult,
+    plan_final_phase,
+    targeting_settings,
+)
 from deorbit.propagation.averaged import AveragedPropagator
 from deorbit.propagation.mean_elements import MeanElements, mean_elements, osculating_state
 from deorbit.propagation.sgp4 import osculating_state_at_epoch
@@ -457,15 +462,7 @@ class _Descent:
                 self.forces,
                 Engine(start.thrust, start.isp),
                 zone=zone_named(fin.zone),
-                series_burns=fin.series_burns,
-                series_perigee=fin.series_perigee_km * 1e3,
-                perigee_range=(fin.perigee_range[0] * 1e3, fin.perigee_range[1] * 1e3),
-                final_after=fin.final_burn_after_days * DAY,
-                window=fin.final_burn_window_days * DAY,
-                delays=tuple(k * DAY for k in range(math.floor(fin.series_delay_max_days) + 1)),
-                target_perigee=fin.final_burn_perigee_km * 1e3,
-                cross_tolerance=fin.cross_track_tolerance_km * 1e3,
-                cross_limit=fin.cross_track_limit_km * 1e3,
+                **targeting_settings(fin),
             )
         except InfeasibleError as exc:
             self.notes.append(f"final phase infeasible: {exc}")
