@@ -25,10 +25,16 @@ from deorbit.core.constants import WGS84_A
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
 from deorbit.core.time import iso, to_time
+from deorbit.dynamics.forces import ForceModel
 from deorbit.dynamics.thrust import FiniteBurn
 from deorbit.errors import InputError
 from deorbit.formats.geojson import write_geojson
-from deorbit.mission.final_phase import burn_rows
+from deorbit.mission.final_phase import (
+    burn_rows,
+    compliance_rows,
+    failure_rows,
+    footprint_summary,
+)
 from deorbit.mission.targeting import (
     Engine,
     failure_cases,
@@ -46,8 +52,8 @@ from deorbit.reentry.casualty import (
     uncontrolled_expectation,
 )
 from deorbit.reentry.footprint import Footprint, footprint_geojson
-from deorbit.reentry.fragments import default_iss_fragments, read_fragments
-from deorbit.reentry.zones import zone_named
+from deorbit.reentry.fragments import FragmentList, default_iss_fragments, read_fragments
+from deorbit.reentry.zones import TargetZone, zone_named
 
 FileArg = Annotated[Path | None, typer.Argument(help="TLE/3LE/OMM file (default: bundled ISS).")]
 NoradOpt = Annotated[int | None, typer.Option("--norad", help="NORAD catalogue number.")]
@@ -202,23 +208,38 @@ def parse_burn(text: str, epoch, engine: Engine, mass: float, index: int) -> Fin
 
 
 def _summary(fp: Footprint) -> dict:
-    c_lat, c_lon = fp.centre
     foreign, us_ant = land_clearance(fp.lat, fp.lon)
     return {
-        "breakup_time": iso(fp.epoch),
-        "breakup_lat_deg": round(math.degrees(fp.breakup_lat), 4),
-        "breakup_lon_deg": round(math.degrees(fp.breakup_lon), 4),
-        "centre_lat_deg": round(math.degrees(c_lat), 4),
-        "centre_lon_deg": round(math.degrees(c_lon), 4),
-        "heel_lat_lon_deg": [round(math.degrees(x), 4) for x in fp.heel],
-        "toe_lat_lon_deg": [round(math.degrees(x), 4) for x in fp.toe],
-        "length_km": round(fp.length / 1e3, 2),
-        "width_km": round(fp.width / 1e3, 2),
-        "pieces": int(fp.lat.size),
+        **footprint_summary(fp),
         "foreign_land_km": round(foreign / 1e3, 1),
         "us_antarctica_km": round(us_ant / 1e3, 1),
         "casualty_expectation": controlled_expectation(fp.lat, fp.lon, fp.area),
     }
+
+
+def final_phase_inputs(
+    epoch: str,
+    altitude: float,
+    inclination: float,
+    mass: float,
+    propellant: float,
+    fragments: Path | None,
+    zone: str,
+    atmosphere: str,
+    solar: str,
+) -> tuple[State, Spacecraft, FragmentList, TargetZone, ForceModel]:
+    """The inputs of ``deorbit final`` / ``deorbit montecarlo`` (km, deg, kg as typed): the
+    circular start state, the ISS-like stack, the fragment list, the zone and the forces."""
+    from deorbit.cli._inputs import ISS_AREA_M2, ISS_CD
+
+    if not 100.0 < altitude < 2000.0:
+        raise InputError(f"--altitude {altitude} km must be between 100 and 2000 km")
+    state = State.from_keplerian(
+        to_time(epoch), WGS84_A + altitude * 1e3, 0.0, math.radians(inclination), 0.0, 0.0, 0.0
+    )
+    sc = Spacecraft(mass, ISS_AREA_M2, ISS_CD, propellant=propellant, name="ISS stack")
+    frags = read_fragments(fragments) if fragments else default_iss_fragments()
+    return state, sc, frags, zone_named(zone), force_model(atmosphere, solar, None, None)
 
 
 def _print(summary: dict, title: str) -> None:
@@ -338,18 +359,10 @@ def final(
     NASA-STD-8719.14C compliance and failure cases. ``--series-burns 0`` plans the final burn
     alone (along-track only, within a day). ``--samples N`` then runs the final-phase Monte
     Carlo (as ``deorbit montecarlo``) and reports its summary."""
-    from deorbit.cli._inputs import ISS_AREA_M2, ISS_CD
 
-    if not 100.0 < altitude < 2000.0:
-        raise InputError(f"--altitude {altitude} km must be between 100 and 2000 km")
-    t0 = to_time(epoch)
-    state = State.from_keplerian(
-        t0, WGS84_A + altitude * 1e3, 0.0, math.radians(inclination), 0.0, 0.0, 0.0
+    state, sc, frags, target, forces = final_phase_inputs(
+        epoch, altitude, inclination, mass, propellant, fragments, zone, atmosphere, solar
     )
-    sc = Spacecraft(mass, ISS_AREA_M2, ISS_CD, propellant=propellant, name="ISS stack")
-    frags = read_fragments(fragments) if fragments else default_iss_fragments()
-    target = zone_named(zone)
-    forces = force_model(atmosphere, solar, None, None)
     if samples < 0:
         raise InputError(f"--samples must be >= 0, got {samples}")
     engine = Engine(thrust, isp)
@@ -377,21 +390,8 @@ def final(
         "along_miss_km": round(plan.along_miss / 1e3, 2),
         "cross_miss_km": round(plan.cross_miss / 1e3, 2),
         **_summary(fp),
-        "compliance": [
-            {"requirement": r.requirement, "limit": r.limit, "value": r.value, "pass": r.passed}
-            for r in rows
-        ],
-        "failures": [
-            {
-                "case": f.name,
-                "outcome": f.outcome,
-                "casualty_expectation": f.expectation,
-                "foreign_land_km": None
-                if math.isnan(f.foreign_clearance)
-                else round(f.foreign_clearance / 1e3, 1),
-            }
-            for f in fails
-        ],
+        "compliance": compliance_rows(rows),
+        "failures": failure_rows(fails),
     }
     if samples:
         summary["montecarlo"], _ = montecarlo_for_plan(

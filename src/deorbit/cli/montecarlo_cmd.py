@@ -5,14 +5,12 @@ per-sample table."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from deorbit.cli._app import app, console
-from deorbit.cli._inputs import ISS_AREA_M2, ISS_CD, force_model
 from deorbit.cli.controlled_cmd import (
     DEFAULT_ISP,
     DEFAULT_PROPELLANT_KG,
@@ -20,20 +18,15 @@ from deorbit.cli.controlled_cmd import (
     DEFAULT_START_ALT_KM,
     DEFAULT_THRUST,
     ISS_INCLINATION_DEG,
+    final_phase_inputs,
     montecarlo_for_plan,
     montecarlo_table,
     plan_for_options,
 )
-from deorbit.core.constants import WGS84_A
-from deorbit.core.spacecraft import Spacecraft
-from deorbit.core.state import State
-from deorbit.core.time import to_time
 from deorbit.errors import InputError
 from deorbit.mission.targeting import Engine
 from deorbit.montecarlo.controlled import DEFAULT_BLOCK
 from deorbit.montecarlo.fragment_classes import DEFAULT_CLASSES
-from deorbit.reentry.fragments import default_iss_fragments, read_fragments
-from deorbit.reentry.zones import zone_named
 
 
 @app.command()
@@ -101,18 +94,11 @@ def montecarlo(
     to land, footprint envelope contours, samples that do not come down under control."""
     if samples < 1:
         raise InputError(f"--samples must be >= 1, got {samples}")
-    if not 100.0 < altitude < 2000.0:
-        raise InputError(f"--altitude {altitude} km must be between 100 and 2000 km")
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a folder")
-    t0 = to_time(epoch)
-    state = State.from_keplerian(
-        t0, WGS84_A + altitude * 1e3, 0.0, math.radians(inclination), 0.0, 0.0, 0.0
+    state, sc, frags, target, forces = final_phase_inputs(
+        epoch, altitude, inclination, mass, propellant, fragments, zone, atmosphere, solar
     )
-    sc = Spacecraft(mass, ISS_AREA_M2, ISS_CD, propellant=propellant, name="ISS stack")
-    frags = read_fragments(fragments) if fragments else default_iss_fragments()
-    target = zone_named(zone)
-    forces = force_model(atmosphere, solar, None, None)
     plan = plan_for_options(
         state, sc, forces, Engine(thrust, isp), frags, target, breakup_altitude, series_burns,
         altitude_km=altitude,

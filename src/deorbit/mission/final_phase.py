@@ -16,6 +16,7 @@ and ISO UTC strings, its keys name the unit.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +28,9 @@ from deorbit.core.time import iso
 from deorbit.errors import InfeasibleError
 from deorbit.mission.descent import LevelResult
 from deorbit.mission.scenario import Scenario
-from deorbit.mission.targeting import TargetingResult, failure_cases
+from deorbit.mission.targeting import FailureCase, TargetingResult, failure_cases
 from deorbit.reentry.casualty import (
+    Requirement,
     compliance_table,
     controlled_expectation,
     land_clearance,
@@ -54,6 +56,30 @@ def footprint_summary(fp: Footprint) -> dict[str, Any]:
         "breakup_lat_deg": round(math.degrees(fp.breakup_lat), 4),
         "breakup_lon_deg": round(math.degrees(fp.breakup_lon), 4),
     }
+
+
+def compliance_rows(rows: Sequence[Requirement]) -> list[dict[str, Any]]:
+    """The compliance table as JSON-friendly rows."""
+    return [
+        {"requirement": r.requirement, "limit": r.limit, "value": r.value, "pass": r.passed}
+        for r in rows
+    ]
+
+
+def failure_rows(fails: Sequence[FailureCase]) -> list[dict[str, Any]]:
+    """The failure cases as JSON-friendly rows (distance to foreign land None when the
+    reentry is uncontrolled)."""
+    return [
+        {
+            "case": f.name,
+            "outcome": f.outcome,
+            "casualty_expectation": f.expectation,
+            "foreign_land_km": None
+            if math.isnan(f.foreign_clearance)
+            else round(f.foreign_clearance / 1e3, 1),
+        }
+        for f in fails
+    ]
 
 
 def burn_rows(plan: TargetingResult, vehicle: str, zonal_degree: int = 6) -> list[dict[str, Any]]:
@@ -188,21 +214,8 @@ def run_final_phase_for_level(
         "foreign_land_km": round(foreign / 1e3, 1),
         "us_antarctica_km": round(us_ant / 1e3, 1),
         "casualty_expectation": e_ctrl,
-        "compliance": [
-            {"requirement": r.requirement, "limit": r.limit, "value": r.value, "pass": r.passed}
-            for r in rows
-        ],
-        "failures": [
-            {
-                "case": f.name,
-                "outcome": f.outcome,
-                "casualty_expectation": f.expectation,
-                "foreign_land_km": None
-                if math.isnan(f.foreign_clearance)
-                else round(f.foreign_clearance / 1e3, 1),
-            }
-            for f in fails
-        ],
+        "compliance": compliance_rows(rows),
+        "failures": failure_rows(fails),
         "montecarlo": mc.summary(),
         "zone": {
             "name": zone.name,
