@@ -49,7 +49,7 @@ def _joined(pieces: Iterable[np.ndarray]) -> tuple[list[float | None], list[floa
 
 def world_map(
     lon_range: Sequence[float] = (-180.0, 180.0),
-    lat_range: Sequence[float] = (-80.0, 85.0),
+    lat_range: Sequence[float] = (-90.0, 90.0),
     height: int = 520,
 ) -> go.Figure:
     """An empty map (land only) over ``lon_range`` x ``lat_range`` degrees, one degree of
