@@ -47,6 +47,14 @@ MANOEUVRE_SETTLE_DAYS = 1.0
 """Days after a detected manoeuvre before sets enter a fit (unsettled orbit determinations)."""
 MAX_SETS = 40
 """At most this many sets (evenly spread over the window) are used; more adds little."""
+SPLIT_MIN_SETS = 8
+"""The fit window is tested for a change of the decay rate when it holds this many sets (two
+halves of at least 4, the minimum of one fit)."""
+SPLIT_FACTOR = 2.0
+"""Two halves of one fit window whose drag scales differ by more than this factor do not hold
+one natural decay: the same factor that makes a change point in the manoeuvre detector
+(:data:`deorbit.estimation.manoeuvres.CHANGE_FACTOR`; a thruster lowering or holding an orbit
+changes the apparent scale by a factor of several, natural decay by tens of percent)."""
 
 
 class FitError(PropagationError):
@@ -351,7 +359,44 @@ def fit_from_elements(
     k0 = 1.0
     fit = fit_drag_scale(obs, start, sc, forces, k0=k0)
     fit.rejected = early + rejected + fit.rejected
+    if manoeuvre_check:
+        fit = _after_rate_change(fit, chosen, sc, forces)
     return fit
+
+
+def _start_of(sets: Sequence[ElementSet], obs: MeanObservation) -> MeanElements:
+    first = next(s for s in sets if abs((s.epoch - obs.epoch).to_value("sec")) < 1e-3)
+    r, v = osculating_state_at_epoch(first)
+    return mean_elements(State(first.epoch, r, v))
+
+
+def _after_rate_change(
+    fit: DragFit, sets: Sequence[ElementSet], spacecraft: Spacecraft, forces: ForceModel
+) -> DragFit:
+    """Test the fit window for a change of the decay rate the detector missed: the drag scale
+    fitted on each half of the used sets; when they differ by more than :data:`SPLIT_FACTOR`
+    the window does not hold one natural decay and the fit is redone on the second half (the
+    sets before it are listed as rejected with the two scales). Raises :class:`FitError` when
+    the second half cannot be fitted."""
+    used = fit.used
+    if len(used) < SPLIT_MIN_SETS:
+        return fit
+    half = len(used) // 2
+    try:
+        first = fit_drag_scale(used[:half], _start_of(sets, used[0]), spacecraft, forces)
+        second = fit_drag_scale(used[half:], _start_of(sets, used[half]), spacecraft, forces)
+    except FitError:
+        return fit
+    ratio = max(first.k / second.k, second.k / first.k)
+    if ratio <= SPLIT_FACTOR:
+        return fit
+    why = (
+        f"before a change of the decay rate in the fit window: drag scale {first.k:.2f} "
+        f"({iso(used[0].epoch)[:16]} to {iso(used[half - 1].epoch)[:16]}) vs {second.k:.2f} "
+        f"after (factor {ratio:.1f} > {SPLIT_FACTOR:g})"
+    )
+    second.rejected = fit.rejected + [(o, why) for o in used[:half]] + second.rejected
+    return second
 
 
 def _after_last_manoeuvre(
