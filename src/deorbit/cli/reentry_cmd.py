@@ -14,12 +14,14 @@ from deorbit.cli._app import app, console
 from deorbit.cli._inputs import progress_bar
 from deorbit.core.time import iso, to_time
 from deorbit.errors import InputError
+from deorbit.estimation.drag_fit import rejection_groups
 from deorbit.formats.atomic import atomic_path, write_json_atomic
 from deorbit.formats.catalog import read_elements, select
 from deorbit.formats.geojson import write_geojson
 from deorbit.reentry.validation import (
     HORIZONS_DAYS,
     QUICK_HORIZONS_DAYS,
+    decay_check_summary,
     discover,
     iss_decay_checks,
     run_validation,
@@ -82,8 +84,9 @@ def reentry(
         f"k = {fit.k:.3f} ± {fit.sigma_k:.3f} (B = {fit.ballistic_coefficient:.1f} kg/m²), "
         f"{len(fit.used)} sets, rms {fit.rms:.0f} m",
     )
-    for o, why in fit.rejected:
-        t.add_row("  rejected", f"{o.label}: {why}")
+    for why, n, first, last in rejection_groups(fit.rejected):
+        when = iso(first)[:16] if n == 1 else f"{iso(first)[:16]} to {iso(last)[:16]}"
+        t.add_row("  rejected", f"{n} set{'s' if n > 1 else ''} ({when}): {why}")
     t.add_row("interface 120 km, median", iso(pred.median))
     t.add_row("5 % / 95 %", f"{iso(pred.p05)} / {iso(pred.p95)}")
     t.add_row(
@@ -112,9 +115,24 @@ def validate(
     samples: Annotated[int, typer.Option("--samples", help="Ensemble size.")] = 100,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print rows and score as JSON.")] = False,
+    iss: Annotated[
+        Path | None,
+        typer.Option("--iss", help="Only the ISS decay checks of this history (TLE/OMM)."),
+    ] = None,
+    iss_fit_days: Annotated[
+        float, typer.Option("--iss-fit-days", help="ISS checks: fit span, days.")
+    ] = 20.0,
+    iss_predict_days: Annotated[
+        float, typer.Option("--iss-predict-days", help="ISS checks: predicted span, days.")
+    ] = 20.0,
 ) -> None:
     """Predict the reentries in the shared histories from T-90/-30/-10/-3/-1 days and compare
-    with the truth (error in hours and as a fraction of the remaining time)."""
+    with the truth (error in hours and as a fraction of the remaining time). With ``--iss FILE``:
+    the ISS decay checks instead (predicted vs observed decay of the mean altitude over
+    manoeuvre-free stretches)."""
+    if iss is not None:
+        _iss_checks(iss, iss_fit_days, iss_predict_days, as_json)
+        return
     if not data.is_dir():
         raise InputError(f"no such folder: {data} (give --data PATH to shared/data/tle)")
     cases = discover(data, starlink_limit=0 if quick else starlink)
@@ -137,9 +155,10 @@ def validate(
         "error h",
         "error/remaining",
         "in 5-95 %",
-        "status",
     ):
-        t.add_column(col)
+        t.add_column(col, overflow="fold")
+    # the status / exclusion reason is wrapped in its column, never cut
+    t.add_column("status", overflow="fold", min_width=24)
     for r in rows:
         ok = r.status == "ok"
         t.add_row(
@@ -151,7 +170,7 @@ def validate(
             f"{r.error_hours:+.1f}" if ok else "-",
             f"{r.relative_error:+.1%}" if ok else "-",
             ("yes" if r.inside_window else "no") if ok else "-",
-            r.status if r.status == "ok" else r.status[:60],
+            r.status,
         )
     console.print(t)
     mean = result.get("mean_abs_relative_error", math.nan)
@@ -159,24 +178,71 @@ def validate(
         f"scored {result['scored']} predictions; mean |error|/remaining = {mean:.1%}; "
         f"truth inside 5-95 %: {result.get('inside_window_fraction', math.nan):.0%}"
     )
-    iss = data / "iss" / "iss_25544_2021-01_2022-03.3le"
-    if quick or not iss.exists():
+    iss_file = data / "iss" / "iss_25544_2021-01_2022-03.3le"
+    if quick or not iss_file.exists():
         return
-    checks = iss_decay_checks(read_elements(iss), fit_days=20.0, predict_days=20.0)
-    t = Table(title="ISS: mean-a decay over 20 days after a 20-day fit (no reboost), hindcast")
-    for col in ("fit from", "predict from", "to", "k", "observed m", "predicted m", "error"):
-        t.add_column(col)
+    _iss_checks(iss_file, 20.0, 20.0, False)
+
+
+def _iss_checks(path: Path, fit_days: float, predict_days: float, as_json: bool) -> None:
+    """The ISS decay checks of one history as a table (or JSON): error with the scale fitted
+    on the stretch, with the previous stretch's scale and with scale 1."""
+    if not path.exists():
+        raise InputError(f"no such file: {path}")
+    for name, value in (("--iss-fit-days", fit_days), ("--iss-predict-days", predict_days)):
+        if not (math.isfinite(value) and value >= 2.0):
+            raise InputError(f"{name} must be at least 2 days, got {value:g}")
+    checks = iss_decay_checks(read_elements(path), fit_days=fit_days, predict_days=predict_days)
+    summary = decay_check_summary(checks)
+    if as_json:
+        data = {
+            "file": str(path),
+            "fit_days": fit_days,
+            "predict_days": predict_days,
+            "checks": [c.as_dict() for c in checks],
+            "summary": summary,
+        }
+        console.print_json(json.dumps(data))
+        return
+    t = Table(
+        title=f"ISS {path.name}: mean-a decay over {predict_days:g} d after a {fit_days:g}-d "
+        "fit, manoeuvre-free stretches (hindcast)"
+    )
+    for col in ("fit from", "predict from", "to"):
+        t.add_column(col, overflow="fold")
+    for col in ("k fit", "k prev", "observed m", "error", "prev. stretch", "scale 1"):
+        t.add_column(col, overflow="fold", justify="right")
     for c in checks:
+        prev = math.isnan(c.k_previous)
         t.add_row(
             iso(c.fit_start)[:10],
             iso(c.fit_end)[:10],
             iso(c.predict_end)[:10],
-            f"{c.k:.2f}",
+            f"{c.k_fit:.2f}",
+            "-" if prev else f"{c.k_previous:.2f}",
             f"{c.observed_m:.0f}",
-            f"{c.predicted_m:.0f}",
             f"{c.error:+.0%}",
+            "-" if prev else f"{c.error_previous:+.0%}",
+            f"{c.error_scale1:+.0%}",
         )
     console.print(t)
+    if not checks:
+        console.print(
+            f"no manoeuvre-free stretch of {fit_days + predict_days:g} days in {path.name}"
+        )
+        return
+    parts = []
+    for key, label in (
+        ("fit_this_stretch", "fit on the stretch"),
+        ("previous_stretch", "previous stretch"),
+        ("scale_1", "scale 1"),
+    ):
+        if key in summary:
+            v = summary[key]
+            parts.append(
+                f"{label}: median {v['median']:+.0%}, mean |e| {v['mean_abs']:.0%} (n={v['n']})"
+            )
+    console.print(f"{summary['stretches']} stretches; " + "; ".join(parts))
 
 
 @app.command()

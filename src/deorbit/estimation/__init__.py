@@ -9,6 +9,7 @@ from deorbit.estimation.drag_fit import (
     fitted_state_at,
     nominal_spacecraft,
     observations_from_elements,
+    rejection_groups,
     shifted_start,
 )
 from deorbit.estimation.manoeuvres import (
@@ -31,5 +32,6 @@ __all__ = [
     "fitted_state_at",
     "nominal_spacecraft",
     "observations_from_elements",
+    "rejection_groups",
     "shifted_start",
 ]

@@ -17,6 +17,7 @@ without them).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -55,6 +56,9 @@ SPLIT_FACTOR = 2.0
 one natural decay: the same factor that makes a change point in the manoeuvre detector
 (:data:`deorbit.estimation.manoeuvres.CHANGE_FACTOR`; a thruster lowering or holding an orbit
 changes the apparent scale by a factor of several, natural decay by tens of percent)."""
+SPLIT_SIGMA = 5.0
+"""... and by more than this many sigma of the two fitted scales (the detector's chi-square 25
+for a change point), so that short noisy halves (the ISS loses ~10 m/day) never split."""
 
 
 class FitError(PropagationError):
@@ -116,6 +120,24 @@ class DragFit:
             "last": iso(self.used[-1].epoch),
             "rejected": [{"set": o.label, "reason": why} for o, why in self.rejected],
         }
+
+
+def rejection_groups(
+    rejected: Sequence[tuple[MeanObservation, str]],
+) -> list[tuple[str, int, Time, Time]]:
+    """The rejected sets grouped by reason: (reason, count, first epoch, last epoch), in order
+    of first appearance. Residual outliers form one group whatever their residual (the reason
+    keeps the threshold, the per-set residual is in :meth:`DragFit.summary`)."""
+    import re
+
+    groups: dict[str, list] = {}
+    for obs, why in rejected:
+        key = re.sub(r"^residual [+-]?\d+ m >", "residual >", why)
+        g = groups.setdefault(key, [0, obs.epoch, obs.epoch])
+        g[0] += 1
+        g[1] = obs.epoch if obs.epoch < g[1] else g[1]
+        g[2] = obs.epoch if obs.epoch > g[2] else g[2]
+    return [(k, n, t0, t1) for k, (n, t0, t1) in groups.items()]
 
 
 def nominal_spacecraft(sets: Sequence[ElementSet]) -> Spacecraft:
@@ -388,7 +410,9 @@ def _after_rate_change(
     except FitError:
         return fit
     ratio = max(first.k / second.k, second.k / first.k)
-    if ratio <= SPLIT_FACTOR:
+    # significance as in the detector's change points (5 sigma): each half's relative 1-sigma
+    sigma = math.hypot(first.relative_sigma, second.relative_sigma)
+    if ratio <= SPLIT_FACTOR or math.log(ratio) <= SPLIT_SIGMA * sigma:
         return fit
     why = (
         f"before a change of the decay rate in the fit window: drag scale {first.k:.2f} "
