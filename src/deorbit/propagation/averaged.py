@@ -7,12 +7,18 @@ cut at UTC midnights, where the daily space-weather indices change.
 
 :func:`lifetime` flies the averaged model down to a hand-over altitude (default 180 km) and the
 numerical Cowell model from there to the reentry interface, which is where orbit averaging stops
-being valid (decay per revolution comparable to the scale height).
+being valid (decay per revolution comparable to the scale height). An eccentric orbit reaches
+the hand-over altitude at its perigee long before the end: its apogee still has to come down,
+one perigee pass at a time, while the perigee height changes little (King-Hele, "Satellite
+Orbits in an Atmosphere", 1987, ch. 4), which orbit averaging describes well and a numerical arc
+could take years to follow. Such an orbit stays with the averaged model until its mean altitude
+is also low (:data:`ECCENTRIC_HANDOVER_MARGIN`), or its perigee reaches the averaging floor.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,10 +29,12 @@ from deorbit.core.constants import WGS84_A
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
 from deorbit.core.time import TimeLike, iso
+from deorbit.dynamics import equations
 from deorbit.dynamics import layout as L
 from deorbit.dynamics.equations import EVENT_MEAN_ALTITUDE_AVG, EVENT_MIN_ALTITUDE_AVG
 from deorbit.dynamics.forces import CONSTANT_WEATHER_STEP_DAYS, ForceModel, constant_weather
-from deorbit.errors import PropagationError
+from deorbit.environment.atmosphere import Exponential
+from deorbit.errors import DecayedError, PropagationError
 from deorbit.propagation import dop853
 from deorbit.propagation.events import REENTRY_INTERFACE_ALTITUDE, AltitudeCrossing
 from deorbit.propagation.mean_elements import MeanElements, mean_elements, osculating_state
@@ -42,6 +50,26 @@ the decay per revolution is far beyond what orbit averaging describes."""
 AVERAGING_FLOOR_EVENT = "lowest altitude 100 km (averaging floor)"
 FINAL_ARC_DAYS = (4.0, 30.0)
 """Lengths (days) of the numerical arc tried after the hand-over, shortest first."""
+ECCENTRIC_HANDOVER_MARGIN = 70e3
+"""An orbit whose lowest point reaches the hand-over altitude goes on with the averaged model
+while its mean altitude (a - R_eq) is more than this (m) above the hand-over altitude (mean
+eccentricity above ~0.005): the numerical arc then starts from an apogee at most ~140 km above
+the hand-over altitude, a few days from the end. Near-circular orbits are not affected."""
+ECCENTRIC_HANDOVER_EVENT = "mean altitude (eccentric hand-over)"
+QUADRATURE_MAX_POINTS = 720
+"""Most quadrature points around an eccentric orbit (enough for e = 0.95 at a 120 km perigee)."""
+QUADRATURE_WIDTHS_PER_STEP = 0.8
+"""Quadrature step (rad of eccentric anomaly) at most 1 / this times the width s of the
+perigee drag pulse. The trapezoidal rule with step h = 2 pi / n integrates a periodic function
+exactly up to its aliased Fourier terms of order n; a Gaussian pulse of width s has Fourier
+coefficients exp(-k^2 s^2 / 2), so the relative error is ~exp(-2 pi^2 s^2 / h^2) (Trefethen &
+Weideman, "The exponentially convergent trapezoidal rule", SIAM Review 56, 2014): ~3e-6 here,
+below the ~1e-4 noise of the tabulated density."""
+PIECE_TOLERANCE = 1e-3
+"""Pieces of the time line (s) shorter than this are merged into their neighbour: a UTC
+midnight one nanosecond before the end (float rounding of the epoch's MJD) would otherwise
+make a piece shorter than the integrator's smallest step."""
+_SCALE_HEIGHT_TABLE = Exponential()
 AVERAGED_GRID_SPACING = {"lat_step_deg": 15.0, "lst_step_h": 3.0}
 """The quadrature averages density around the orbit, so a coarser latitude / local-time
 tabulation than the Cowell model's serves (checked by the 2 % lifetime agreement test)."""
@@ -107,12 +135,23 @@ class AveragedPropagator:
         mean_altitude_events: tuple[float, ...] = (),
         output_step: float = 86400.0,
         progress: Callable[[float, float], None] | None = None,
+        stop_mean_below: float | None = None,
     ) -> MeanTrajectory:
         """Propagate mean elements until ``until`` or until the lowest point of the mean orbit
         goes below ``stop_below`` m (terminal). ``mean_altitude_events`` mark (not stop) mean
-        altitude crossings going down, in m."""
+        altitude crossings going down, in m; ``stop_mean_below`` (m) stops at one (event
+        :data:`ECCENTRIC_HANDOVER_EVENT`).
+
+        A start already below a terminal altitude stops at once, with that event at t = 0.
+
+        Raises
+        ------
+        DecayedError
+            The mean orbit is not closed (e >= 1) or its perigee is under the surface.
+        """
         epoch = mean.epoch
         t_end = _seconds(until, epoch)
+        _check_orbit(mean)
         kinds, values, dirs, terms, names = [], [], [], [], []
         if stop_below is not None:
             kinds.append(EVENT_MIN_ALTITUDE_AVG)
@@ -133,6 +172,12 @@ class AveragedPropagator:
             dirs.append(-1)
             terms.append(False)
             names.append(f"mean altitude {h / 1e3:g} km")
+        if stop_mean_below is not None:
+            kinds.append(equations.EVENT_MEAN_ALTITUDE_AVG)
+            values.append(stop_mean_below)
+            dirs.append(-1)
+            terms.append(True)
+            names.append(ECCENTRIC_HANDOVER_EVENT)
         ev = (
             np.array(kinds, dtype=np.int64),
             np.array(values, dtype=np.float64),
@@ -143,7 +188,8 @@ class AveragedPropagator:
         chunk = self.chunk
         if self.forces.atmosphere is not None and constant_weather(self.forces.atmosphere):
             chunk = CONSTANT_WEATHER_STEP_DAYS * 86400.0  # no daily index steps to respect
-        cuts = [0.0, *chunk_cuts(epoch, t_end, chunk), t_end]
+        inner = [c for c in chunk_cuts(epoch, t_end, chunk) if c < t_end - PIECE_TOLERANCE]
+        cuts = [0.0, *inner, t_end]
         t_all, y_all = [np.array([0.0])], [y[None, :]]
         events: list[tuple[str, float]] = []
         stop = f"reached {iso(epoch + TimeDelta(t_end, format='sec'))}"
@@ -165,8 +211,15 @@ class AveragedPropagator:
             # integrand: 24 points and 36 differ by 0.03 d in a 556-d ISS-like lifetime; drag
             # concentrated near the perigee of an eccentric orbit needs more
             p[L.N_QUAD] = (
-                self.quadrature_points if e < ECCENTRIC else self.eccentric_quadrature_points
+                self.quadrature_points
+                if e < ECCENTRIC
+                else quadrature_points(float(y[0]), e, self.eccentric_quadrature_points)
             )
+            if t0 == 0.0:
+                below = _terminal_at_start(y, p, ev, names)
+                if below is not None:
+                    events.append((below, 0.0))
+                    return MeanTrajectory(epoch, t_all[0], y_all[0], events, f"{below} at start")
             ts, ys, ev_t, _ev_y, ev_i, status, _ = dop853.integrate(
                 y,
                 t0,
@@ -185,7 +238,8 @@ class AveragedPropagator:
             if status not in (dop853.STATUS_DONE, dop853.STATUS_EVENT):
                 raise PropagationError(
                     "averaged propagation failed near "
-                    f"{iso(epoch + TimeDelta(ts[-1], format='sec'))}"
+                    f"{iso(epoch + TimeDelta(ts[-1], format='sec'))}: "
+                    f"{_STATUS_TEXT.get(status, f'status {status}')}"
                 )
             events.extend((names[i], float(te)) for te, i in zip(ev_t, ev_i, strict=True))
             stop_here = ts.size if _keep_last(ts, t1, t_end, output_step, status) else -1
@@ -198,6 +252,59 @@ class AveragedPropagator:
                 stop = f"{events[-1][0]} at {iso(epoch + TimeDelta(events[-1][1], format='sec'))}"
                 break
         return MeanTrajectory(epoch, np.concatenate(t_all), np.concatenate(y_all), events, stop)
+
+
+_STATUS_TEXT = {
+    dop853.STATUS_STEP_TOO_SMALL: "the step size fell below the resolution of t",
+    dop853.STATUS_MAX_STEPS: "the step budget ran out",
+    dop853.STATUS_NOT_FINITE: "the mean elements became non-finite",
+}
+
+
+def quadrature_points(a: float, e: float, minimum: int = 72) -> int:
+    """Quadrature points around a mean orbit of semi-major axis ``a`` (m) and eccentricity
+    ``e``: enough to resolve the drag pulse at perigee, a multiple of 24, at least ``minimum``
+    and at most :data:`QUADRATURE_MAX_POINTS`.
+
+    Near perigee ``r = a (1 - e cos E) ~ r_p + a e E^2 / 2``, so the density
+    ``exp(-(r - r_p) / H)`` is a Gaussian in the eccentric anomaly of width
+    ``s = sqrt(H / (a e))``; H is the scale height at the perigee altitude (Vallado's Table
+    8-4 via :class:`~deorbit.environment.atmosphere.Exponential`), and the step
+    ``2 pi / n`` is kept under ``s / QUADRATURE_WIDTHS_PER_STEP``.
+    """
+    if e <= 0.0:
+        return minimum
+    h_p = max(a * (1.0 - e) - WGS84_A, 0.0)
+    table = _SCALE_HEIGHT_TABLE
+    layer = int(np.searchsorted(table.base_altitude_m, h_p, side="right")) - 1
+    scale_height = float(table.scale_height_m[max(layer, 0)])
+    width = math.sqrt(scale_height / (a * e))
+    n = math.ceil(2.0 * math.pi * QUADRATURE_WIDTHS_PER_STEP / width / 24.0) * 24
+    return int(min(max(n, minimum), QUADRATURE_MAX_POINTS))
+
+
+def _check_orbit(mean: MeanElements) -> None:
+    """Refuse a mean orbit the averaged equations cannot describe."""
+    e = mean.e
+    if not (math.isfinite(mean.a) and math.isfinite(e) and mean.a > 0.0 and e < 1.0):
+        raise DecayedError(
+            f"mean orbit at {iso(mean.epoch)} is not closed: a = {mean.a / 1e3:.1f} km, e = {e:.4f}"
+        )
+    perigee = mean.a * (1.0 - e) - WGS84_A
+    if perigee < AVERAGING_FLOOR - 50e3:
+        raise DecayedError(
+            f"mean perigee at {iso(mean.epoch)} is {perigee / 1e3:.0f} km above the equatorial "
+            f"radius (a = {mean.a / 1e3:.1f} km, e = {e:.4f}): the object has reentered"
+        )
+
+
+def _terminal_at_start(y: np.ndarray, p: np.ndarray, ev: tuple, names: list[str]) -> str | None:
+    """Name of a terminal (falling) event whose condition already holds at t = 0, if any."""
+    kinds, values, _dirs, terms = ev
+    for k, (kind, value, term) in enumerate(zip(kinds, values, terms, strict=True)):
+        if term and equations.event_value(int(kind), float(value), 0.0, y, p) < 0.0:
+            return names[k]
+    return None
 
 
 @dataclass
@@ -219,6 +326,59 @@ class LifetimeResult:
         return float((self.reentry - self.mean_history.epoch).to_value("day"))
 
 
+def _stopped_by_event(hist: MeanTrajectory) -> bool:
+    """Whether a terminal event (not the end time) stopped ``hist``."""
+    return not hist.stop_reason.startswith("reached ")
+
+
+def descend_to_handover(
+    mean: MeanElements,
+    spacecraft: Spacecraft,
+    forces: ForceModel,
+    horizon: float,
+    handover_altitude: float = 180e3,
+    progress: Callable[[float, float], None] | None = None,
+) -> MeanTrajectory:
+    """Averaged propagation from ``mean`` for at most ``horizon`` s until the orbit is ready for
+    the numerical model: its lowest point below ``handover_altitude`` (m) and, for an
+    eccentric orbit, its mean altitude below ``handover_altitude`` +
+    :data:`ECCENTRIC_HANDOVER_MARGIN` or its lowest point at the averaging floor. Its
+    ``stop_reason`` starts with "reached " when the horizon came first."""
+    prop = AveragedPropagator(forces)
+    hist = prop.propagate(
+        mean, spacecraft, horizon, stop_below=handover_altitude, progress=progress
+    )
+    if not _stopped_by_event(hist):
+        return hist
+    ceiling = handover_altitude + ECCENTRIC_HANDOVER_MARGIN
+    if hist.mean_altitude[-1] <= ceiling:
+        return hist
+    # eccentric: the perigee is low, the apogee still high; the apogee comes down first
+    t_hand = float(hist.t[-1])
+    y = hist.y[-1]
+    start = MeanElements(hist.epoch + TimeDelta(t_hand, format="sec"), *(float(v) for v in y[:5]))
+
+    def shifted(done: float, total: float) -> None:
+        if progress is not None:
+            progress(t_hand + done, t_hand + total)
+
+    rest = prop.propagate(
+        start,
+        spacecraft,
+        horizon - t_hand,
+        stop_mean_below=ceiling,
+        progress=shifted,
+    )
+    events = hist.events + [(name, t_hand + t) for name, t in rest.events]
+    return MeanTrajectory(
+        hist.epoch,
+        np.concatenate([hist.t, t_hand + rest.t[1:]]),
+        np.concatenate([hist.y, rest.y[1:]]),
+        events,
+        rest.stop_reason,
+    )
+
+
 def lifetime(
     state: State,
     spacecraft: Spacecraft,
@@ -228,21 +388,21 @@ def lifetime(
     handover_altitude: float = 180e3,
     progress: Callable[[float, float], None] | None = None,
 ) -> LifetimeResult:
-    """Orbital lifetime: averaged propagation to ``handover_altitude`` (lowest point of the
-    mean orbit), then numerical to ``altitude`` (the 120 km reentry interface by default).
+    """Orbital lifetime: averaged propagation to the hand-over (:func:`descend_to_handover`:
+    lowest point of the mean orbit at ``handover_altitude``, eccentric orbits also with their
+    apogee down), then numerical to ``altitude`` (the 120 km reentry interface by default).
 
     Raises
     ------
     DecayedError
-        The state is already below the hand-over altitude and the reentry altitude.
+        The mean orbit is not closed or its perigee is already under the ground.
+    PropagationError
+        The numerical arc does not reach ``altitude`` within 30 days of the hand-over.
     """
     mean = mean_elements(state, forces.zonal_degree)
-    prop = AveragedPropagator(forces)
     horizon = horizon_years * SECONDS_PER_YEAR
-    hist = prop.propagate(
-        mean, spacecraft, horizon, stop_below=handover_altitude, progress=progress
-    )
-    if not hist.stop_reason.startswith(f"lowest altitude {handover_altitude / 1e3:g} km"):
+    hist = descend_to_handover(mean, spacecraft, forces, horizon, handover_altitude, progress)
+    if not _stopped_by_event(hist):
         return LifetimeResult(
             None, altitude, hist, None, f"no reentry within {horizon_years:g} years"
         )

@@ -1,14 +1,17 @@
 """Mean elements for the orbit-averaged propagator, and back to an osculating state.
 
 The averaged model needs the orbit that the density "sees" on average. From an osculating state
-we propagate one revolution numerically (gravity only) and fit the radius as a function of the
-argument of latitude ``u``: ``r(u) = c0 + c1 cos u + s1 sin u + c2 cos 2u + s2 sin 2u``. With
-``r = a (1 - e cos(u - argp))`` to first order in e, the mean semi-major axis is
-``a = c0 / (1 + e^2 / 2)`` (the time-averaged radius), ``ex = e cos(argp) = -c1 / a`` and
-``ey = -s1 / a``; the ``2u`` terms absorb the J2 short-period oscillation. Inclination and node
-are the averages over the revolution. The inverse (for handing over to the numerical propagator
-near the end) iterates the osculating semi-major axis until the numerically propagated
-revolution has the requested mean radius.
+we propagate one revolution numerically (gravity only) and fit the inverse radius as a function
+of the argument of latitude ``u``:
+``1/r(u) = C0 + C1 cos u + S1 sin u + C2 cos 2u + S2 sin 2u``. A Keplerian ellipse has
+``1/r = (1 + e cos(u - argp)) / p`` exactly, at any eccentricity (the two-body conic equation,
+Vallado, "Fundamentals of Astrodynamics and Applications", 4th ed., §2.3), so ``p = 1 / C0``,
+``ex = e cos(argp) = C1 / C0``, ``ey = S1 / C0`` and ``a = p / (1 - e^2)``; the ``2u`` terms absorb
+the J2 short-period oscillation. (An earlier fit of ``r`` itself to first order in e put the
+mean ``a`` off by ~ a e^2: 0.6 km at e = 0.01, and an ellipse with e > 1 or a perigee inside the
+Earth for e > 0.15.) Inclination and node are the averages over the revolution. The inverse
+(for handing over to the numerical propagator near the end) iterates the osculating semi-major
+axis until the numerically propagated revolution has the requested mean semi-major axis.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from astropy.time import Time
 from deorbit.core.constants import GM_EARTH
 from deorbit.core.kepler import Keplerian, cartesian_to_keplerian, keplerian_to_cartesian
 from deorbit.core.state import State
-from deorbit.errors import DecayedError
+from deorbit.errors import DecayedError, PropagationError
 
 
 @dataclass(frozen=True)
@@ -70,15 +73,22 @@ def mean_elements(state: State, zonal_degree: int = 6) -> MeanElements:
     u = np.unwrap(np.mod(k.argp + k.nu, 2 * np.pi))
     r = np.linalg.norm(y[:, :3], axis=1)
     design = np.stack([np.ones_like(u), np.cos(u), np.sin(u), np.cos(2 * u), np.sin(2 * u)], axis=1)
-    c0, c1, s1, _c2, _s2 = np.linalg.lstsq(design, r, rcond=None)[0]
-    e_guess = math.hypot(c1, s1) / c0
-    a = c0 / (1.0 + 0.5 * e_guess**2)
+    c0, c1, s1, _c2, _s2 = np.linalg.lstsq(design, 1.0 / r, rcond=None)[0]
+    ex = float(c1 / c0)
+    ey = float(s1 / c0)
+    e = math.hypot(ex, ey)
+    if not e < 1.0:
+        raise PropagationError(
+            f"mean eccentricity {e:.3f} from the state at {state.epoch.utc.isot}: "
+            "not a closed orbit"
+        )
+    a = 1.0 / c0 / (1.0 - e * e)
     raan = float(np.angle(np.mean(np.exp(1j * k.raan))))
     return MeanElements(
         state.epoch,
         float(a),
-        float(-c1 / a),
-        float(-s1 / a),
+        ex,
+        ey,
         float(np.mean(k.i)),
         raan % (2 * math.pi),
     )
