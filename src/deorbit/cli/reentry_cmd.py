@@ -157,8 +157,7 @@ def validate(
         "in 5-95 %",
     ):
         t.add_column(col, overflow="fold")
-    # the status / exclusion reason is wrapped in its column, never cut
-    t.add_column("status", overflow="fold", min_width=24)
+    t.add_column("status", overflow="fold")
     for r in rows:
         ok = r.status == "ok"
         t.add_row(
@@ -170,9 +169,13 @@ def validate(
             f"{r.error_hours:+.1f}" if ok else "-",
             f"{r.relative_error:+.1%}" if ok else "-",
             ("yes" if r.inside_window else "no") if ok else "-",
-            r.status,
+            _status_kind(r.status),
         )
     console.print(t)
+    # every reason in full below the table, wrapped to the terminal, never cut
+    for r in rows:
+        if r.status != "ok":
+            console.print(f"{r.name} T-{r.horizon_days:g} d: {r.status}", soft_wrap=False)
     mean = result.get("mean_abs_relative_error", math.nan)
     console.print(
         f"scored {result['scored']} predictions; mean |error|/remaining = {mean:.1%}; "
@@ -182,6 +185,14 @@ def validate(
     if quick or not iss_file.exists():
         return
     _iss_checks(iss_file, 20.0, 20.0, False)
+
+
+def _status_kind(status: str) -> str:
+    """The short word of a row's status for the table (the reason follows the table)."""
+    for kind in ("ok", "excluded", "failed", "no truth"):
+        if status.startswith(kind):
+            return kind
+    return "not scored"
 
 
 def _iss_checks(path: Path, fit_days: float, predict_days: float, as_json: bool) -> None:
