@@ -50,15 +50,15 @@ MAX_SETS = 40
 """At most this many sets (evenly spread over the window) are used; more adds little."""
 SPLIT_MIN_SETS = 8
 """The fit window is tested for a change of the decay rate when it holds this many sets (two
-halves of at least 4, the minimum of one fit)."""
+parts of at least 4, the minimum of one fit)."""
 SPLIT_FACTOR = 2.0
-"""Two halves of one fit window whose drag scales differ by more than this factor do not hold
+"""Two parts of one fit window whose drag scales differ by more than this factor do not hold
 one natural decay: the same factor that makes a change point in the manoeuvre detector
 (:data:`deorbit.estimation.manoeuvres.CHANGE_FACTOR`; a thruster lowering or holding an orbit
 changes the apparent scale by a factor of several, natural decay by tens of percent)."""
 SPLIT_SIGMA = 5.0
 """... and by more than this many sigma of the two fitted scales (the detector's chi-square 25
-for a change point), so that short noisy halves (the ISS loses ~10 m/day) never split."""
+for a change point), so that short noisy parts (the ISS loses ~10 m/day) never split."""
 
 
 class FitError(PropagationError):
@@ -392,35 +392,60 @@ def _start_of(sets: Sequence[ElementSet], obs: MeanObservation) -> MeanElements:
     return mean_elements(State(first.epoch, r, v))
 
 
+def _best_split(fit: DragFit) -> int:
+    """Index of the used set where a change of the decay rate fits best: the observed mean a
+    against the fitted model's (``a - residual``) is a straight line of slope 1 for one drag
+    scale; two lines (slopes = the two scales over the fitted one) are fitted on either side
+    of every split with at least 4 sets each, and the split with the least squared residual is
+    returned (0 when there is none)."""
+    a = np.array([o.a for o in fit.used])
+    model = a - fit.residuals
+    n = len(a)
+    best, best_sse = 0, math.inf
+    for i in range(4, n - 3):
+        sse = 0.0
+        for lo, hi in ((0, i), (i, n)):
+            x, y = model[lo:hi], a[lo:hi]
+            coef = np.polyfit(x - x.mean(), y, 1)
+            sse += float(np.sum((np.polyval(coef, x - x.mean()) - y) ** 2))
+        if sse < best_sse:
+            best, best_sse = i, sse
+    return best
+
+
 def _after_rate_change(
     fit: DragFit, sets: Sequence[ElementSet], spacecraft: Spacecraft, forces: ForceModel
 ) -> DragFit:
     """Test the fit window for a change of the decay rate the detector missed: the drag scale
-    fitted on each half of the used sets; when they differ by more than :data:`SPLIT_FACTOR`
-    the window does not hold one natural decay and the fit is redone on the second half (the
-    sets before it are listed as rejected with the two scales). Raises :class:`FitError` when
-    the second half cannot be fitted."""
+    fitted on either side of the best split (:func:`_best_split`); when the two differ by more
+    than :data:`SPLIT_FACTOR` and :data:`SPLIT_SIGMA` sigma the window does not hold one
+    natural decay and the fit is redone after the split (the sets before it are listed as
+    rejected with the two scales), and that part is tested in turn. A window whose parts
+    cannot both be fitted is kept as it is."""
     used = fit.used
     if len(used) < SPLIT_MIN_SETS:
         return fit
-    half = len(used) // 2
+    cut = _best_split(fit)
+    if cut == 0:
+        return fit
     try:
-        first = fit_drag_scale(used[:half], _start_of(sets, used[0]), spacecraft, forces)
-        second = fit_drag_scale(used[half:], _start_of(sets, used[half]), spacecraft, forces)
+        first = fit_drag_scale(used[:cut], _start_of(sets, used[0]), spacecraft, forces)
+        second = fit_drag_scale(used[cut:], _start_of(sets, used[cut]), spacecraft, forces)
     except FitError:
         return fit
     ratio = max(first.k / second.k, second.k / first.k)
-    # significance as in the detector's change points (5 sigma): each half's relative 1-sigma
+    # significance as in the detector's change points (5 sigma): each part's relative 1-sigma
     sigma = math.hypot(first.relative_sigma, second.relative_sigma)
     if ratio <= SPLIT_FACTOR or math.log(ratio) <= SPLIT_SIGMA * sigma:
         return fit
     why = (
         f"before a change of the decay rate in the fit window: drag scale {first.k:.2f} "
-        f"({iso(used[0].epoch)[:16]} to {iso(used[half - 1].epoch)[:16]}) vs {second.k:.2f} "
+        f"({iso(used[0].epoch)[:16]} to {iso(used[cut - 1].epoch)[:16]}) vs {second.k:.2f} "
         f"after (factor {ratio:.1f} > {SPLIT_FACTOR:g})"
     )
-    second.rejected = fit.rejected + [(o, why) for o in used[:half]] + second.rejected
-    return second
+    second.rejected = fit.rejected + [(o, why) for o in used[:cut]] + second.rejected
+    # the part after the split may hold a later change in turn
+    return _after_rate_change(second, sets, spacecraft, forces)
 
 
 def _after_last_manoeuvre(

@@ -353,20 +353,58 @@ def _wmean(y: np.ndarray, w: np.ndarray) -> float:
     return float(np.sum(w * y) / np.sum(w))
 
 
+def _best_bump(y: np.ndarray, w: np.ndarray) -> tuple[int, int, float]:
+    """Indices (i, j) of the middle stretch y[i:j] that, as a level of its own against one
+    level for y[:i] and y[j:] together, gives the largest weighted chi-square reduction (each
+    part at least two intervals)."""
+    n = y.size
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    cwy = np.concatenate([[0.0], np.cumsum(w * y)])
+    cwy2 = np.concatenate([[0.0], np.cumsum(w * y * y)])
+    tot = cwy2[-1] - cwy[-1] ** 2 / cw[-1]
+    i, j = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
+    ok = (i >= 2) & (j - i >= 2) & (n - j >= 2)
+    if not ok.any():
+        return -1, -1, 0.0
+    iw, jw = i[ok], j[ok]
+    mw, my, my2 = cw[jw] - cw[iw], cwy[jw] - cwy[iw], cwy2[jw] - cwy2[iw]
+    ow, oy, oy2 = cw[-1] - mw, cwy[-1] - my, cwy2[-1] - my2
+    gain = tot - (my2 - my**2 / mw) - (oy2 - oy**2 / ow)
+    b = int(np.argmax(gain))
+    return int(iw[b]), int(jw[b]), float(gain[b])
+
+
 def _change_points(y: np.ndarray, w: np.ndarray, lo: int, hi: int, out: list[int]) -> None:
-    """Binary segmentation of y[lo:hi] (see module doc); appends accepted split indices."""
+    """Binary segmentation of y[lo:hi] (see module doc); appends accepted split indices. When
+    no single split is accepted, a middle stretch at a level of its own (the apparent scale
+    falls while a thruster holds the orbit, then returns; or rises while it lowers it, then
+    returns) is tested with the same limits: a single split cannot see it, as each side of
+    any one split mixes the two levels."""
     if hi - lo < 4:
         return
     i, gain = _best_split(y[lo:hi], w[lo:hi])
+    if i >= 0 and gain >= CHANGE_CHI2:
+        left = _wmean(y[lo : lo + i], w[lo : lo + i])
+        right = _wmean(y[lo + i : hi], w[lo + i : hi])
+        if abs(right - left) >= math.log(CHANGE_FACTOR):
+            out.append(lo + i)
+            _change_points(y, w, lo, lo + i, out)
+            _change_points(y, w, lo + i, hi, out)
+            return
+    if hi - lo < 6:
+        return
+    i, j, gain = _best_bump(y[lo:hi], w[lo:hi])
     if i < 0 or gain < CHANGE_CHI2:
         return
-    left = _wmean(y[lo : lo + i], w[lo : lo + i])
-    right = _wmean(y[lo + i : hi], w[lo + i : hi])
-    if abs(right - left) < math.log(CHANGE_FACTOR):
+    mid = _wmean(y[lo + i : lo + j], w[lo + i : lo + j])
+    before = _wmean(y[lo : lo + i], w[lo : lo + i])
+    after = _wmean(y[lo + j : hi], w[lo + j : hi])
+    if min(abs(mid - before), abs(mid - after)) < math.log(CHANGE_FACTOR):
         return
-    out.append(lo + i)
+    out.extend([lo + i, lo + j])
     _change_points(y, w, lo, lo + i, out)
-    _change_points(y, w, lo + i, hi, out)
+    _change_points(y, w, lo + i, lo + j, out)
+    _change_points(y, w, lo + j, hi, out)
 
 
 def detect_manoeuvres(
