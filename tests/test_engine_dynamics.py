@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -253,3 +254,22 @@ def test_impossible_burns_are_refused():
         ImpulsiveBurn(time=0.0, delta_v=1.0, isp=300.0, direction=(0.0, 0.0, 0.0))
     with pytest.raises(SpacecraftError):
         Spacecraft(-5.0, 10.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0.0, 1.0), st.integers(1, 40), st.floats(-1e-6, 1e-6))
+def test_chunk_cuts_leave_no_sliver_at_the_end(day_fraction, days, jitter):
+    """Cuts are inside (0, t_end), increasing, at least 1 ms before the end even when a UTC
+    midnight falls a rounding error before it (then the last piece would be shorter than any
+    integrator step)."""
+    from astropy.time import Time
+
+    from deorbit.propagation.numerical import chunk_cuts
+
+    epoch = Time(60_000.0 + day_fraction, format="mjd", scale="utc")
+    t_end = days * 86400.0 - day_fraction * 86400.0 + jitter
+    if t_end <= 0:
+        return
+    cuts = chunk_cuts(epoch, t_end, 86400.0)
+    assert all(0.0 < c < t_end - 1e-3 for c in cuts)
+    assert all(b > a for a, b in itertools.pairwise(cuts))

@@ -253,7 +253,9 @@ def _keep_last(ts: np.ndarray, t1: float, t_end: float, step: float, status: int
 def chunk_cuts(epoch: Time, t_end: float, chunk: float) -> list[float]:
     """Cut times (s after ``epoch``) every ``chunk`` s inside ``(0, t_end)``, aligned to UTC
     midnight when ``chunk`` divides a day, so that pieces start where the daily space-weather
-    indices (and the density grid's time nodes) change."""
+    indices (and the density grid's time nodes) change. No cut falls within 1 ms of ``t_end``:
+    a UTC midnight a nanosecond before the end (float rounding of the epoch's MJD) would leave
+    a piece shorter than the integrator's smallest step."""
     day = 86400.0
     first = chunk
     if chunk <= day and (day / chunk).is_integer():
@@ -263,7 +265,7 @@ def chunk_cuts(epoch: Time, t_end: float, chunk: float) -> list[float]:
             first += chunk
     out = []
     t = first
-    while t < t_end:
+    while t < t_end - 1e-3:
         out.append(t)
         t += chunk
     return out
