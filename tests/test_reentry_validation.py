@@ -36,6 +36,8 @@ def test_cli_validate_quick(shared_data, capsys):
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["score"]["scored"] >= 2
+    # measured 6.0 % (Delfi-PQ and Omid, T-10/T-3: -11.1, -4.5, +6.0, +2.5 %; docs/validation.md,
+    # 2026-11-24); the limit guards against regressions, IADC practice is about 10 %
     assert out["score"]["mean_abs_relative_error"] < 0.15
 
 
