@@ -39,7 +39,7 @@ from deorbit.environment.space_weather import CelestrakSpaceWeather, default_spa
 from deorbit.errors import DecayedError, InputError, PropagationError, SpaceWeatherRangeError
 from deorbit.estimation.drag_fit import DragFit, fit_from_elements, fitted_state_at
 from deorbit.formats.geojson import feature_collection, point_feature, track_features
-from deorbit.propagation.averaged import AveragedPropagator
+from deorbit.propagation.averaged import AveragedPropagator, descend_to_handover
 from deorbit.propagation.ensemble import EnsemblePropagator
 from deorbit.propagation.events import REENTRY_INTERFACE_ALTITUDE, AltitudeCrossing
 from deorbit.propagation.mean_elements import MeanElements, osculating_state
@@ -209,8 +209,8 @@ def _node_run(start: MeanElements, sc: Spacecraft, forces: ForceModel, k: float,
     """Averaged to the hand-over, numerical to the interface: (interface time s after start or
     inf, final numerical trajectory or None)."""
     sck = _scaled(sc, k)
-    hist = AveragedPropagator(forces).propagate(start, sck, horizon_s, stop_below=HANDOVER_ALTITUDE)
-    if not hist.events:
+    hist = descend_to_handover(start, sck, forces, horizon_s, HANDOVER_ALTITUDE)
+    if hist.stop_reason.startswith("reached "):  # the horizon came first
         return math.inf, None
     t_hand = float(hist.t[-1])
     y = hist.y[-1]
@@ -393,9 +393,7 @@ def _trajectory(start, sc, forces, k, keep_from, to_surface):
     if perigee < HANDOVER_ALTITUDE:
         osc = osculating_state(start, 0.0)
     else:
-        hist = AveragedPropagator(forces).propagate(
-            start, sck, 25 * 365.25 * 86400.0, stop_below=HANDOVER_ALTITUDE
-        )
+        hist = descend_to_handover(start, sck, forces, 25 * 365.25 * 86400.0, HANDOVER_ALTITUDE)
         t_stop = float(hist.t[-1])
         if keep_from is not None:
             t_keep = float((keep_from - start.epoch).to_value("sec"))
