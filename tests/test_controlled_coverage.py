@@ -25,6 +25,7 @@ from deorbit.errors import InputError
 from deorbit.mission.descent import forces_for
 from deorbit.mission.scenario import load_scenario
 from deorbit.mission.targeting import (
+    EFFECTIVE_PERIGEE_GOAL,
     PHASING_BURN,
     PROGRADE,
     Engine,
@@ -96,6 +97,9 @@ def test_hardest_state_plans_within_the_bound_with_a_phasing_burn(hardest, setti
     plan = hardest
     assert abs(plan.cross_miss) <= CROSS_LIMIT_KM * 1e3
     assert abs(plan.along_miss) <= 5e3
+    # the long final burn from the raised orbit still leaves the effective perigee under the
+    # 50 km ceiling of NASA-STD-8719.14C §4.6.5.9 (delta-v added where it would not)
+    assert plan.effective_perigee <= EFFECTIVE_PERIGEE_GOAL + 1e3
     phasing = plan.lowering_burns
     assert [b.name for b in phasing] == [PHASING_BURN]
     assert phasing[0].direction == pytest.approx(PROGRADE)

@@ -94,6 +94,14 @@ below the 50 km "effective perigee" ceiling of NASA-STD-8719.14C §4.6.5.9 (stee
 shorter footprint)."""
 
 
+EFFECTIVE_PERIGEE_GOAL = 40e3
+"""Highest effective perigee (m) the final burn is allowed to leave before more delta-v is
+added: 10 km under the 50 km ceiling of NASA-STD-8719.14C §4.6.5.9."""
+PERIGEE_PER_DELTA_V = -4.0 * 6.6e6 / 7.79e3
+"""First guess of d(perigee)/d(delta-v), m per m/s, for a retrograde burn in a near-circular
+orbit at ~220 km: -4 r / v (vis-viva, small delta-v; r 6,600 km, v 7.79 km/s)."""
+
+
 @dataclass(frozen=True)
 class Engine:
     """The deorbit engine(s): total ``thrust`` N, specific impulse ``isp`` s, direction in the
@@ -761,6 +769,25 @@ def plan_final_phase(
         res.burn.start + res.burn.duration / 2, speed, zone, fragments, breakup_altitude,
         breakup_dv, seed, along_tolerance, 8,
     )  # fmt: skip
+    # A long finite burn (from a raised orbit, after a phasing burn) loses so much of its
+    # delta-v off the burn point that the effective perigee can end above the ceiling: add
+    # delta-v (secant on the effective perigee, vis-viva slope first) and re-target.
+    eff = _effective_perigee(res.entry, FINAL_BURN)
+    prev: tuple[float, float] | None = None
+    for _ in range(3):
+        if not eff > EFFECTIVE_PERIGEE_GOAL:
+            break
+        slope = PERIGEE_PER_DELTA_V
+        if prev is not None and dv != prev[0] and (eff - prev[1]) / (dv - prev[0]) < 0:
+            slope = (eff - prev[1]) / (dv - prev[0])
+        prev = (dv, eff)
+        dv = dv + (EFFECTIVE_PERIGEE_GOAL - 10e3 - eff) / slope
+        res = _target_along(
+            state, spacecraft, forces, engine, lowering, mass, dv,
+            res.burn.start + res.burn.duration / 2, speed, zone, fragments, breakup_altitude,
+            breakup_dv, seed, along_tolerance, 8,
+        )  # fmt: skip
+        eff = _effective_perigee(res.entry, FINAL_BURN)
     return TargetingResult(
         [*lowering, res.burn],
         res.burn,
