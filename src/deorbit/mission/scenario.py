@@ -181,6 +181,8 @@ class FinalSequence(_Strict):
     ``cross_track_limit_km``). Where no series perigee in the range brings a revolution over
     the aim, one posigrade phasing burn may instead raise the perigee up to
     ``phasing_raise_max_km`` above the stack's mean perigee (a longer period; 0 disables it).
+    With ``series_perigee_robust_km``, series perigees at or above it (and the phasing burn)
+    are tried first, the rest of the range only when none of them serves.
     ``montecarlo_samples`` dispersed runs of the final phase, and
     ``burn_failure_probability`` for NASA-STD-8719.14C Req. 4.7-1c."""
 
@@ -190,6 +192,7 @@ class FinalSequence(_Strict):
     series_perigee_km: Km
     series_perigee_range_km: tuple[Km, Km] | None = None
     series_delay_max_days: float = Field(2.0, ge=0, le=10)
+    series_perigee_robust_km: Km | None = None
     phasing_raise_max_km: Km = Field(40.0, ge=0, le=100)
     final_burn_after_days: Days
     final_burn_window_days: Days = 0.5

@@ -566,6 +566,7 @@ def plan_final_phase(
     max_cross_iterations: int = 6,
     phasing_raise: float = DEFAULT_PHASING_RAISE,
     seed: int = 0,
+    robust_perigee: float | None = None,
 ) -> TargetingResult:
     """Plan the lowering series and the final burn from ``state`` (start of the final phase)
     so that the footprint centre lands on ``zone``'s aim point, along AND across the track.
@@ -574,7 +575,9 @@ def plan_final_phase(
     after the epoch; the final burn is centred within ``window`` s of ``final_after`` s after
     the first lowering burn. The series perigee is the control of the cross-track miss: it sets
     the period over the coast, hence where the Earth has turned to when a revolution passes the
-    aim's latitude. It is searched within ``perigee_range`` m (see the module docstring).
+    aim's latitude. It is searched within ``perigee_range`` m (see the module docstring); with
+    ``robust_perigee`` m, within ``[robust_perigee, perigee_range[1]]`` (and the phasing burn)
+    first, the whole range only when that finds no plan.
 
     Raises
     ------
@@ -583,6 +586,17 @@ def plan_final_phase(
         the stack reenters during the coast, or the cross-track miss stays above
         ``cross_limit`` m.
     """
+    if robust_perigee is not None and perigee_range[0] < robust_perigee < perigee_range[1]:
+        # series that stay above ``robust_perigee`` first (they survive the coast under a
+        # denser atmosphere than the nominal one); the whole range only if none serves
+        settings = dict(locals())
+        del settings["robust_perigee"]
+        settings["perigee_range"] = (robust_perigee, perigee_range[1])
+        settings["series_perigee"] = max(series_perigee, robust_perigee)
+        try:
+            return plan_final_phase(**settings)
+        except InfeasibleError:
+            pass
     fragments = fragments or default_iss_fragments()
     probe = _probe(fragments)
     lo, hi = perigee_range
@@ -827,6 +841,9 @@ def targeting_settings(final) -> dict:
         "cross_tolerance": final.cross_track_tolerance_km * 1e3,
         "cross_limit": final.cross_track_limit_km * 1e3,
         "phasing_raise": final.phasing_raise_max_km * 1e3,
+        "robust_perigee": None
+        if final.series_perigee_robust_km is None
+        else final.series_perigee_robust_km * 1e3,
     }
 
 
