@@ -69,6 +69,17 @@ def test_casualty_area_refuses_negative():
         casualty_area(np.array([1.0, -1.0]))
 
 
+def test_controlled_expectation_refuses_bad_areas_instead_of_nan():
+    """The per-point expectation uses the same Eq. 4.7-1 areas: a NaN or negative area is an
+    error, never a NaN expectation."""
+    from deorbit.reentry.casualty import controlled_expectation
+
+    lat, lon = np.radians([-48.9, -48.9]), np.radians([-123.4, -123.4])
+    for bad in ([1.0, np.nan], [1.0, -1.0]):
+        with pytest.raises(InputError, match="finite and >= 0"):
+            controlled_expectation(lat, lon, np.array(bad))
+
+
 def test_point_nemo_far_from_land():
     # Point Nemo is ~2,688 km from the nearest land (NOAA via Space.com, iss_deorbit_facts §1.6);
     # Natural Earth 1:110m has no small islands, so we allow 10 %.

@@ -47,13 +47,18 @@ _ANTARCTICA = {"ATA"}  # Natural Earth ADM0_A3 of Antarctica
 _DENSIFY_DEG = 0.1  # boundary vertices at most 0.1 deg apart (~11 km) for the distance tree
 
 
-def casualty_area(areas: np.ndarray) -> float:
-    """Debris casualty area ``sum (0.6 + sqrt(A_i))^2``, m^2, of pieces of mean cross-section
+def piece_casualty_areas(areas: np.ndarray) -> np.ndarray:
+    """Each piece's casualty area ``(0.6 + sqrt(A_i))^2``, m^2, for mean cross-sections
     ``areas`` m^2 (NASA-STD-8719.14C Eq. 4.7-1)."""
     a = np.asarray(areas, dtype=float)
     if a.size and (not np.all(np.isfinite(a)) or np.any(a < 0)):
         raise InputError("fragment areas must be finite and >= 0 m^2")
-    return float(np.sum((HUMAN_RADIUS + np.sqrt(a)) ** 2))
+    return (HUMAN_RADIUS + np.sqrt(a)) ** 2
+
+
+def casualty_area(areas: np.ndarray) -> float:
+    """Debris casualty area ``sum (0.6 + sqrt(A_i))^2``, m^2 (NASA-STD-8719.14C Eq. 4.7-1)."""
+    return float(np.sum(piece_casualty_areas(areas)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -190,8 +195,7 @@ def distance_to_land(lat: np.ndarray, lon: np.ndarray, which: str = "all") -> np
 def controlled_expectation(lat: np.ndarray, lon: np.ndarray, areas: np.ndarray) -> float:
     """Casualty expectation of pieces landing at (lat, lon) rad with areas m^2: the sum of each
     piece's casualty area times the population density where it lands."""
-    da = (HUMAN_RADIUS + np.sqrt(np.asarray(areas, dtype=float))) ** 2
-    return float(np.sum(da * population_grid().at(lat, lon)))
+    return float(np.sum(piece_casualty_areas(areas) * population_grid().at(lat, lon)))
 
 
 def uncontrolled_expectation(areas: np.ndarray, inclination: float) -> float:
