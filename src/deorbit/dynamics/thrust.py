@@ -28,6 +28,12 @@ def _unit(direction: tuple[float, float, float], what: str) -> tuple[float, floa
     return (float(d[0] / n), float(d[1] / n), float(d[2] / n))
 
 
+def propellant_for_dv(mass: float, dv: float, isp: float) -> float:
+    """Propellant (kg) for ``|dv|`` (m/s) on a stack of ``mass`` kg at ``isp`` s: the rocket
+    equation ``m_p = m0 (1 - exp(-dv / (Isp g0)))``."""
+    return mass * (1.0 - math.exp(-abs(dv) / (isp * G0)))
+
+
 @dataclass(frozen=True)
 class FiniteBurn:
     """Thrust ``thrust`` N at specific impulse ``isp`` s from ``start`` (s after the
@@ -106,7 +112,7 @@ class ImpulsiveBurn:
 
     def propellant(self, initial_mass: float) -> float:
         """Propellant consumed by a stack of ``initial_mass`` kg, kg."""
-        return initial_mass * (1.0 - math.exp(-self.delta_v / (self.isp * G0)))
+        return propellant_for_dv(initial_mass, self.delta_v, self.isp)
 
     def apply(self, r: np.ndarray, v: np.ndarray, mass: float) -> tuple[np.ndarray, float]:
         """New velocity (m/s) and mass (kg) after the impulse at state (r, v)."""

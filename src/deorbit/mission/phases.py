@@ -12,19 +12,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from deorbit.core.constants import G0, GM_EARTH
+from deorbit.core.constants import GM_EARTH
+from deorbit.dynamics.thrust import propellant_for_dv
 from deorbit.errors import InfeasibleError
+
+__all__ = ["Ledger", "VehicleAccount", "propellant_for_dv", "tangential_dv_for_da"]
 
 
 def tangential_dv_for_da(a: float, da: float) -> float:
     """Tangential velocity change (m/s, signed) that changes the semi-major axis ``a`` (m) of a
     near-circular orbit by ``da`` (m)."""
     return math.sqrt(GM_EARTH / a) * da / (2.0 * a)
-
-
-def propellant_for_dv(mass: float, dv: float, isp: float) -> float:
-    """Propellant (kg) for ``|dv|`` (m/s) on a stack of ``mass`` kg at ``isp`` s."""
-    return mass * (1.0 - math.exp(-abs(dv) / (isp * G0)))
 
 
 @dataclass
