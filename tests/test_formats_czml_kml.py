@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deorbit.cli import main
-from deorbit.core.constants import WGS84_A
-from deorbit.core.state import State
+from deorbit.core.constants import GM_EARTH, WGS84_A
+from deorbit.core.frames import teme_to_itrs
 from deorbit.errors import InputError
 from deorbit.formats import czml, kml
 from deorbit.formats.geojson import feature_collection, point_feature, track_features
@@ -30,12 +30,10 @@ T0 = Time("2030-09-01T00:00:00", scale="utc")
 
 
 def _orbit(n: int = 61, step: float = 10.0) -> tuple[Time, np.ndarray]:
-    """A 400 km circular orbit sampled every ``step`` s, TEME positions m."""
-    s = State.from_keplerian(T0, WGS84_A + 400e3, 0.0, math.radians(51.6), 0.3, 0.0, 0.5)
-    t = np.arange(n) * step
-    n_mean = math.sqrt(3.986004418e14 / s.keplerian().a ** 3)
-    u = 0.5 + n_mean * t
-    a = s.keplerian().a
+    """A 400 km circular orbit (two-body, 51.6 deg inclination) sampled every ``step`` s,
+    TEME positions m."""
+    a = WGS84_A + 400e3
+    u = 0.5 + math.sqrt(GM_EARTH / a**3) * np.arange(n) * step
     r_pf = np.column_stack([a * np.cos(u), a * np.sin(u), np.zeros_like(u)])
     i, node = math.radians(51.6), 0.3
     rot = np.array(
@@ -45,7 +43,7 @@ def _orbit(n: int = 61, step: float = 10.0) -> tuple[Time, np.ndarray]:
             [0.0, math.sin(i), math.cos(i)],
         ]
     )
-    return T0 + TimeDelta(t, format="sec"), r_pf @ rot.T
+    return T0 + TimeDelta(np.arange(n) * step, format="sec"), r_pf @ rot.T
 
 
 def _zone_collection() -> dict:
@@ -88,7 +86,7 @@ def _validate_czml(packets: list[dict]) -> None:
 def test_czml_trajectory_round_trip(tmp_path):
     """Sampled Earth-fixed positions come back to the millimetre and the millisecond."""
     times, r_teme = _orbit()
-    r_fixed = czml.teme_to_fixed(times, r_teme)
+    r_fixed, _ = teme_to_itrs(times, r_teme)
     packets = [
         czml.document_packet("ISS final orbits", times[0], times[-1]),
         czml.trajectory_packet("iss", "ISS", times, r_fixed),
@@ -274,7 +272,7 @@ def test_cli_convert_geojson_and_oem(tmp_path, capsys):
     assert np.allclose(np.linalg.norm(r_back, axis=1), np.linalg.norm(r, axis=1), atol=0.01)
     assert main(["convert", str(oem), "--to", "kml"]) == 0
     f = kml.read_kml(tmp_path / "orbit.kml")["features"][0]
-    assert np.allclose(np.array(f["geometry"]["coordinates"])[:, 2], 400e3 + 0 * r[:, 0], atol=30e3)
+    assert np.allclose(np.array(f["geometry"]["coordinates"])[:, 2], 400e3, atol=30e3)
     capsys.readouterr()
     assert main(["convert", str(tmp_path / "missing.geojson"), "--to", "kml"]) == 2
     assert main(["convert", str(src), "--to", "shp"]) == 2
@@ -308,6 +306,30 @@ def test_results_folder_exports(tmp_path):
     ]
     alt = np.array(feats[-1]["geometry"]["coordinates"])[:, 2]
     assert np.all((alt > 390e3) & (alt < 430e3))  # a 400 km circular orbit over the ellipsoid
+
+
+def test_results_folder_exports_name_broken_files(tmp_path):
+    """A footprint that is JSON but not a FeatureCollection, or an arc in a frame that cannot
+    be made Earth-fixed, is an InputError naming the file, and nothing is written."""
+    from deorbit.formats.geojson import read_geojson
+    from deorbit.formats.oem import read_oem_fixed, write_oem
+    from deorbit.formats.results_exports import write_level_exports
+
+    times, r = _orbit(5)
+    write_oem(tmp_path / "final_weak.oem", times, r, np.zeros_like(r))
+    (tmp_path / "footprint_weak.geojson").write_text("[1, 2]")
+    with pytest.raises(InputError, match="FeatureCollection") as exc:
+        write_level_exports(tmp_path)
+    assert "footprint_weak.geojson" in str(exc.value)
+    (tmp_path / "footprint_weak.geojson").write_text('{"type":\n "FeatureCollection",,}')
+    with pytest.raises(InputError, match="not JSON") as exc:
+        read_geojson(tmp_path / "footprint_weak.geojson")
+    assert exc.value.line == 2
+    write_oem(tmp_path / "gcrf.oem", times, r, np.zeros_like(r), frame="GCRS")
+    with pytest.raises(InputError, match=r"'GCRF'.*Earth-fixed") as exc:
+        read_oem_fixed(tmp_path / "gcrf.oem")
+    assert "gcrf.oem" in str(exc.value)
+    assert not list(tmp_path.glob("*.czml")) and not list(tmp_path.glob("*.kml"))
 
 
 def test_real_plan_exports_validate(plan_average):

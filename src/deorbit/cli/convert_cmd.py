@@ -3,7 +3,6 @@ KML or CZML."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -15,24 +14,17 @@ from deorbit.errors import InputError
 _TARGETS = ("kml", "czml")
 
 
-def _read_geojson(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", str(path), exc.lineno) from None
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise InputError("expected a GeoJSON FeatureCollection", str(path))
-    return data
-
-
 def convert_file(src: Path, to: str, out: Path | None = None) -> Path:
     """Convert ``src`` (.geojson/.json or .oem) to ``to`` (kml or czml); returns the path
     written (``src`` with the new suffix unless ``out`` is given)."""
+    import numpy as np
     from astropy.time import TimeDelta
 
     from deorbit.core.geodesy import ecef_to_geodetic
+    from deorbit.core.time import to_time
     from deorbit.formats import czml, kml
-    from deorbit.formats.oem import read_oem
+    from deorbit.formats.geojson import read_geojson
+    from deorbit.formats.oem import read_oem_fixed
 
     to = to.lower()
     if to not in _TARGETS:
@@ -42,23 +34,14 @@ def convert_file(src: Path, to: str, out: Path | None = None) -> Path:
     out = out or src.with_suffix("." + to)
     suffix = src.suffix.lower()
     if suffix in (".geojson", ".json"):
-        fc = _read_geojson(src)
+        fc = read_geojson(src)
         if to == "kml":
             return kml.write_kml(out, kml.geojson_to_kml(fc, src.stem))
-        from deorbit.core.time import to_time
-
         t0 = to_time("2000-01-01T00:00:00Z")
         packets = [czml.document_packet(src.stem, t0, t0 + TimeDelta(3600, format="sec"))]
         return czml.write_czml(out, packets + czml.geojson_packets(fc, src.stem))
     if suffix == ".oem":
-        times, r, _v, meta = read_oem(src)
-        frame = meta.get("REF_FRAME", "TEME")
-        if frame in ("ITRF", "ITRS"):
-            r_fixed = r
-        elif frame == "TEME":
-            r_fixed = czml.teme_to_fixed(times, r)
-        else:
-            raise InputError(f"OEM frame {frame!r}: only TEME and ITRF are converted", str(src))
+        times, r_fixed, meta = read_oem_fixed(src)
         name = meta.get("OBJECT_NAME", src.stem)
         if to == "czml":
             packets = [
@@ -67,8 +50,6 @@ def convert_file(src: Path, to: str, out: Path | None = None) -> Path:
             ]
             return czml.write_czml(out, packets)
         lat, lon, alt = ecef_to_geodetic(r_fixed)
-        import numpy as np
-
         return kml.write_kml(
             out, kml.trajectory_kml(name, times, np.degrees(lat), np.degrees(lon), alt)
         )

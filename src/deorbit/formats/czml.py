@@ -36,7 +36,13 @@ KIND_COLOURS: dict[str, Rgba] = {
     "footprint envelope": (148, 103, 189, 70),
 }
 """Default colour per GeoJSON ``kind`` property (the matplotlib "tab10" palette)."""
-_DEFAULT_COLOUR: Rgba = (127, 127, 127, 200)
+OTHER_KIND_COLOUR: Rgba = (127, 127, 127, 200)
+"""The colour of a feature whose ``kind`` is not in :data:`KIND_COLOURS` (tab10 grey)."""
+
+
+def kind_colour(kind: str) -> Rgba:
+    """The RGBA colour of a GeoJSON feature ``kind`` (shared by the CZML and KML writers)."""
+    return KIND_COLOURS.get(kind, OTHER_KIND_COLOUR)
 
 
 def _stamp(t: Time) -> str:
@@ -195,7 +201,7 @@ def geojson_packets(collection: dict, prefix: str = "feature") -> list[dict]:
             feat.get("geometry") or {},
             f"{prefix}/{k}/{kind}",
             name,
-            KIND_COLOURS.get(kind, _DEFAULT_COLOUR),
+            kind_colour(kind),
             desc,
         )
     return packets
@@ -249,11 +255,3 @@ def sampled_positions(packet: dict) -> tuple[Time, np.ndarray]:
     a = np.asarray(pos["cartesian"], dtype=float).reshape(-1, 4)
     t0 = Time(pos["epoch"].replace("Z", ""), scale="utc")
     return t0 + TimeDelta(a[:, 0], format="sec"), a[:, 1:]
-
-
-def teme_to_fixed(times: Time, r_teme: np.ndarray) -> np.ndarray:
-    """TEME positions (m) to the Earth-fixed frame CZML's ``FIXED`` means (ITRS)."""
-    from deorbit.core.frames import teme_to_itrs
-
-    r, _ = teme_to_itrs(times, np.asarray(r_teme, dtype=float))
-    return np.asarray(r)

@@ -7,6 +7,7 @@ the map the wrong way round.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -80,3 +81,17 @@ def feature_collection(features: Sequence[dict]) -> dict:
 def write_geojson(path: str | Path, collection: dict) -> Path:
     """Write ``collection`` to ``path`` atomically (temp file, then rename)."""
     return write_json_atomic(path, collection)
+
+
+def read_geojson(path: str | Path) -> dict:
+    """The FeatureCollection in ``path``; InputError naming the file (and the line, for broken
+    JSON) when it cannot be read or is not a FeatureCollection."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read GeoJSON: {exc}", str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not JSON: {exc.msg}", str(path), exc.lineno) from None
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InputError("expected a GeoJSON FeatureCollection", str(path))
+    return data

@@ -19,7 +19,7 @@ from astropy.time import Time
 
 from deorbit.errors import InputError
 from deorbit.formats.atomic import write_text_atomic
-from deorbit.formats.czml import _DEFAULT_COLOUR, KIND_COLOURS, Rgba
+from deorbit.formats.czml import Rgba, kind_colour
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 """The KML 2.2 namespace (OGC 07-147r2 §6.1)."""
@@ -83,10 +83,11 @@ def _geometry(parent: ET.Element, geometry: dict, absolute: bool = False) -> Non
 def _style(doc: ET.Element, kind: str) -> str:
     sid = "style-" + "".join(c if c.isalnum() else "-" for c in kind)
     if doc.find(f"k:Style[@id='{sid}']", _NS) is None:
-        colour = KIND_COLOURS.get(kind, _DEFAULT_COLOUR)
+        colour = kind_colour(kind)
         st = ET.Element(_q("Style"), id=sid)
-        _sub(_sub(st, "LineStyle"), "color", kml_colour((*colour[:3], 255)))
-        st.find("k:LineStyle", _NS).append(_width(2))
+        line = _sub(st, "LineStyle")
+        _sub(line, "color", kml_colour((*colour[:3], 255)))
+        _sub(line, "width", "2")
         _sub(_sub(st, "PolyStyle"), "color", kml_colour(colour))
         icon = _sub(st, "IconStyle")
         _sub(icon, "color", kml_colour((*colour[:3], 255)))
@@ -94,12 +95,6 @@ def _style(doc: ET.Element, kind: str) -> str:
         # styles go before the placemarks (OGC 07-147r2 §9.1: StyleSelector precedes Feature)
         doc.insert(1, st)
     return sid
-
-
-def _width(w: float) -> ET.Element:
-    e = ET.Element(_q("width"))
-    e.text = f"{w:g}"
-    return e
 
 
 def _document(name: str) -> tuple[ET.Element, ET.Element]:

@@ -84,3 +84,22 @@ def read_oem(path: str | Path) -> tuple[Time, np.ndarray, np.ndarray, dict[str, 
         raise InputError("no ephemeris data lines", path)
     data = np.array(rows) * 1e3
     return Time(stamps, scale="utc"), data[:, :3], data[:, 3:], meta
+
+
+EARTH_FIXED_FRAMES = ("ITRF", "ITRS")
+"""``REF_FRAME`` values that already are Earth-fixed (CCSDS 502.0-B-3 Annex A lists ITRF)."""
+
+
+def read_oem_fixed(path: str | Path) -> tuple[Time, np.ndarray, dict[str, str]]:
+    """Times, Earth-fixed (ITRS) positions (m) and metadata of an OEM's first segment: TEME
+    positions rotated with :func:`deorbit.core.frames.teme_to_itrs`, ITRF ones as read.
+    InputError naming the file for any other ``REF_FRAME``."""
+    from deorbit.core.frames import teme_to_itrs
+
+    times, r, _v, meta = read_oem(path)
+    frame = meta.get("REF_FRAME", "TEME")
+    if frame == "TEME":
+        r, _ = teme_to_itrs(times, r)
+    elif frame not in EARTH_FIXED_FRAMES:
+        raise InputError(f"OEM frame {frame!r}: only TEME and ITRF can be made Earth-fixed", path)
+    return times, np.asarray(r), meta

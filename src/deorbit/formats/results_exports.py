@@ -5,38 +5,14 @@ document for Cesium and one KML document for Google Earth."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from deorbit.core.geodesy import ecef_to_geodetic
-from deorbit.errors import InputError
 from deorbit.formats import czml, kml
-from deorbit.formats.geojson import feature_collection
-from deorbit.formats.oem import read_oem
-
-
-def _collection(path: Path) -> dict | None:
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", str(path), exc.lineno) from None
-    if data.get("type") != "FeatureCollection":
-        raise InputError("expected a GeoJSON FeatureCollection", str(path))
-    return data
-
-
-def _fixed(path: Path):
-    times, r, _v, meta = read_oem(path)
-    frame = meta.get("REF_FRAME", "TEME")
-    if frame == "TEME":
-        r = czml.teme_to_fixed(times, r)
-    elif frame not in ("ITRF", "ITRS"):
-        raise InputError(f"OEM frame {frame!r}: only TEME and ITRF are exported", str(path))
-    return times, r, meta
+from deorbit.formats.geojson import feature_collection, read_geojson
+from deorbit.formats.oem import read_oem_fixed
 
 
 def write_level_exports(out_dir: str | Path) -> list[Path]:
@@ -46,13 +22,12 @@ def write_level_exports(out_dir: str | Path) -> list[Path]:
     written: list[Path] = []
     for oem in sorted(out.glob("final_*.oem")):
         level = oem.stem.removeprefix("final_")
-        times, r_fixed, meta = _fixed(oem)
+        times, r_fixed, meta = read_oem_fixed(oem)
         name = f"{meta.get('OBJECT_NAME', 'object')} final orbits ({level.upper()})"
         features: list[dict] = []
         for extra in (f"footprint_{level}.geojson", f"montecarlo_{level}.geojson"):
-            fc = _collection(out / extra)
-            if fc is not None:
-                features += fc["features"]
+            if (out / extra).is_file():
+                features += read_geojson(out / extra)["features"]
         collection = feature_collection(features)
         packets = [
             czml.document_packet(name, times[0], times[-1]),
