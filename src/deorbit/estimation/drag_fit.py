@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from astropy.time import Time, TimeDelta
+from astropy.time import Time
 
 from deorbit.core.constants import WGS84_A
 from deorbit.core.elements import BSTAR_RHO0, ElementSet
@@ -495,5 +495,4 @@ def fitted_state_at(fit: DragFit, forces: ForceModel, when: TimeLike) -> MeanEle
         return start
     sc = Spacecraft(fit.spacecraft.mass, fit.spacecraft.drag_area * fit.k, fit.spacecraft.cd)
     tr = AveragedPropagator(forces).propagate(start, sc, dt, stop_below=80e3, output_step=dt)
-    y = tr.y[-1]
-    return MeanElements(start.epoch + TimeDelta(tr.t[-1], format="sec"), *map(float, y[:5]))
+    return tr.elements_at(-1)

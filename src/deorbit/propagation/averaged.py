@@ -65,10 +65,6 @@ exactly up to its aliased Fourier terms of order n; a Gaussian pulse of width s 
 coefficients exp(-k^2 s^2 / 2), so the relative error is ~exp(-2 pi^2 s^2 / h^2) (Trefethen &
 Weideman, "The exponentially convergent trapezoidal rule", SIAM Review 56, 2014): ~3e-6 here,
 below the ~1e-4 noise of the tabulated density."""
-PIECE_TOLERANCE = 1e-3
-"""Pieces of the time line (s) shorter than this are merged into their neighbour: a UTC
-midnight one nanosecond before the end (float rounding of the epoch's MJD) would otherwise
-make a piece shorter than the integrator's smallest step."""
 _SCALE_HEIGHT_TABLE = Exponential()
 AVERAGED_GRID_SPACING = {"lat_step_deg": 15.0, "lst_step_h": 3.0}
 """The quadrature averages density around the orbit, so a coarser latitude / local-time
@@ -107,6 +103,16 @@ class MeanTrajectory:
         """Mean apogee radius minus the equatorial radius, m."""
         e = np.hypot(self.y[:, 1], self.y[:, 2])
         return self.y[:, 0] * (1 + e) - WGS84_A
+
+    @property
+    def stopped_by_event(self) -> bool:
+        """Whether a terminal event (not the end time) stopped the propagation."""
+        return not self.stop_reason.startswith("reached ")
+
+    def elements_at(self, index: int = -1) -> MeanElements:
+        """Mean elements at output point ``index`` (default: the last)."""
+        when = self.epoch + TimeDelta(float(self.t[index]), format="sec")
+        return MeanElements(when, *(float(v) for v in self.y[index, :5]))
 
 
 @dataclass
@@ -173,7 +179,7 @@ class AveragedPropagator:
             terms.append(False)
             names.append(f"mean altitude {h / 1e3:g} km")
         if stop_mean_below is not None:
-            kinds.append(equations.EVENT_MEAN_ALTITUDE_AVG)
+            kinds.append(EVENT_MEAN_ALTITUDE_AVG)
             values.append(stop_mean_below)
             dirs.append(-1)
             terms.append(True)
@@ -188,8 +194,7 @@ class AveragedPropagator:
         chunk = self.chunk
         if self.forces.atmosphere is not None and constant_weather(self.forces.atmosphere):
             chunk = CONSTANT_WEATHER_STEP_DAYS * 86400.0  # no daily index steps to respect
-        inner = [c for c in chunk_cuts(epoch, t_end, chunk) if c < t_end - PIECE_TOLERANCE]
-        cuts = [0.0, *inner, t_end]
+        cuts = [0.0, *chunk_cuts(epoch, t_end, chunk), t_end]  # no sliver piece at the end
         t_all, y_all = [np.array([0.0])], [y[None, :]]
         events: list[tuple[str, float]] = []
         stop = f"reached {iso(epoch + TimeDelta(t_end, format='sec'))}"
@@ -326,11 +331,6 @@ class LifetimeResult:
         return float((self.reentry - self.mean_history.epoch).to_value("day"))
 
 
-def _stopped_by_event(hist: MeanTrajectory) -> bool:
-    """Whether a terminal event (not the end time) stopped ``hist``."""
-    return not hist.stop_reason.startswith("reached ")
-
-
 def descend_to_handover(
     mean: MeanElements,
     spacecraft: Spacecraft,
@@ -348,15 +348,14 @@ def descend_to_handover(
     hist = prop.propagate(
         mean, spacecraft, horizon, stop_below=handover_altitude, progress=progress
     )
-    if not _stopped_by_event(hist):
+    if not hist.stopped_by_event:
         return hist
     ceiling = handover_altitude + ECCENTRIC_HANDOVER_MARGIN
     if hist.mean_altitude[-1] <= ceiling:
         return hist
     # eccentric: the perigee is low, the apogee still high; the apogee comes down first
     t_hand = float(hist.t[-1])
-    y = hist.y[-1]
-    start = MeanElements(hist.epoch + TimeDelta(t_hand, format="sec"), *(float(v) for v in y[:5]))
+    start = hist.elements_at(-1)
 
     def shifted(done: float, total: float) -> None:
         if progress is not None:
@@ -402,14 +401,11 @@ def lifetime(
     mean = mean_elements(state, forces.zonal_degree)
     horizon = horizon_years * SECONDS_PER_YEAR
     hist = descend_to_handover(mean, spacecraft, forces, horizon, handover_altitude, progress)
-    if not _stopped_by_event(hist):
+    if not hist.stopped_by_event:
         return LifetimeResult(
             None, altitude, hist, None, f"no reentry within {horizon_years:g} years"
         )
-    t_hand = hist.t[-1]
-    y = hist.y[-1]
-    hand = MeanElements(hist.epoch + TimeDelta(t_hand, format="sec"), y[0], y[1], y[2], y[3], y[4])
-    osc = osculating_state(hand, 0.0, forces.zonal_degree)
+    osc = osculating_state(hist.elements_at(-1), 0.0, forces.zonal_degree)
     # only the time of the crossing matters here: the averaged model's coarser grid serves
     numerical = NumericalPropagator(forces, grid_spacing=AVERAGED_GRID_SPACING)
     # below the hand-over altitude a few days remain: try a short arc first (a cheap grid)

@@ -250,12 +250,16 @@ def _keep_last(ts: np.ndarray, t1: float, t_end: float, step: float, status: int
     return abs(k - round(k)) * step < 1e-6 and (ts.size < 2 or ts[-2] != ts[-1])
 
 
+MIN_END_PIECE_S = 1e-3
+"""Shortest last piece (s) :func:`chunk_cuts` leaves before the end of the time line."""
+
+
 def chunk_cuts(epoch: Time, t_end: float, chunk: float) -> list[float]:
     """Cut times (s after ``epoch``) every ``chunk`` s inside ``(0, t_end)``, aligned to UTC
     midnight when ``chunk`` divides a day, so that pieces start where the daily space-weather
     indices (and the density grid's time nodes) change. No cut falls within 1 ms of ``t_end``:
     a UTC midnight a nanosecond before the end (float rounding of the epoch's MJD) would leave
-    a piece shorter than the integrator's smallest step."""
+    a piece shorter than the integrator's smallest step (:data:`MIN_END_PIECE_S`)."""
     day = 86400.0
     first = chunk
     if chunk <= day and (day / chunk).is_integer():
@@ -265,7 +269,7 @@ def chunk_cuts(epoch: Time, t_end: float, chunk: float) -> list[float]:
             first += chunk
     out = []
     t = first
-    while t < t_end - 1e-3:
+    while t < t_end - MIN_END_PIECE_S:
         out.append(t)
         t += chunk
     return out

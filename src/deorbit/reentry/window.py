@@ -210,19 +210,16 @@ def _node_run(start: MeanElements, sc: Spacecraft, forces: ForceModel, k: float,
     inf, final numerical trajectory or None)."""
     sck = _scaled(sc, k)
     hist = descend_to_handover(start, sck, forces, horizon_s, HANDOVER_ALTITUDE)
-    if hist.stop_reason.startswith("reached "):  # the horizon came first
+    if not hist.stopped_by_event:  # the horizon came first
         return math.inf, None
-    t_hand = float(hist.t[-1])
-    y = hist.y[-1]
-    hand = MeanElements(start.epoch + TimeDelta(t_hand, format="sec"), *map(float, y[:5]))
-    osc = osculating_state(hand, 0.0, forces.zonal_degree)
+    osc = osculating_state(hist.elements_at(-1), 0.0, forces.zonal_degree)
     arc = NumericalPropagator(forces).propagate(
         osc, sck, 30 * 86400.0, events=[INTERFACE], output_step=60.0
     )
     ev = arc.event(INTERFACE.label)
     if ev is None:
         raise PropagationError("no reentry within 30 days of the 180 km hand-over")
-    return t_hand + ev.t, arc
+    return float(hist.t[-1]) + ev.t, arc
 
 
 def predict_reentry(
@@ -400,9 +397,7 @@ def _trajectory(start, sc, forces, k, keep_from, to_surface):
             if 0 < t_keep < t_stop:
                 t_stop = t_keep
                 hist = AveragedPropagator(forces).propagate(start, sck, t_stop, output_step=t_stop)
-        y = hist.y[-1]
-        when = start.epoch + TimeDelta(float(hist.t[-1]), format="sec")
-        osc = osculating_state(MeanElements(when, *map(float, y[:5])), 0.0, forces.zonal_degree)
+        osc = osculating_state(hist.elements_at(-1), 0.0, forces.zonal_degree)
     events = [] if to_surface else [INTERFACE]
     arc = NumericalPropagator(forces).propagate(
         osc, sck, 40 * 86400.0, events=events, output_step=60.0
