@@ -51,7 +51,7 @@ from astropy.time import Time, TimeDelta
 
 from deorbit.core.constants import WGS84_A, WGS84_F
 from deorbit.core.frames import subpoint, teme_to_itrs
-from deorbit.core.geodesy import destination, geodesic_inverse
+from deorbit.core.geodesy import destination
 from deorbit.core.kepler import perigee_apogee_radius
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.dynamics.forces import ForceModel
@@ -70,11 +70,12 @@ from deorbit.propagation.events import AltitudeCrossing
 from deorbit.propagation.numerical import max_latitude
 from deorbit.reentry.breakup import BREAKUP_DELTA_V, random_directions
 from deorbit.reentry.casualty import FOREIGN_LAND_CLEARANCE, distance_to_land
-from deorbit.reentry.footprint import MAX_FALL_TIME, along_cross, ground_azimuth, ground_forces
+from deorbit.reentry.footprint import MAX_FALL_TIME, along_cross, ground_forces
 from deorbit.reentry.fragments import FragmentList
 from deorbit.reentry.zones import TargetZone
 
 KNOWN_DISPERSIONS = tuple(FINAL_PHASE_DISPERSIONS)
+"""Parameter names :func:`run_final_phase` understands (see the module docstring)."""
 BURN_DISPERSIONS = ("burn_magnitude", "pointing", "timing", "thrust")
 """The dispersions of a burn's execution; the lowering series' burns draw their own values of
 these (streams ``"<name> (<burn name>)"``, same distributions as the final burn's)."""
@@ -85,15 +86,14 @@ OUTCOMES = {
     OUTCOME_EARLY: "breakup before the final burn",
 }
 """Per-sample outcome codes of :attr:`MonteCarloResult.outcome`."""
-"""Parameter names :func:`run_final_phase` understands (see the module docstring)."""
 LEAD_TIME = 60.0
 """Samples start at least this many seconds (s) before the earliest dispersed ignition."""
 MAX_ENTRY_TIME = 6 * 3600.0
+"""Longest flight from the end of the final burn to breakup we wait for, s."""
 RETARGET_LEAD = 1800.0
 """When the lowering series is dispersed and re-targeted, each sample's final burn is re-timed
 from its own state this many seconds (about a third of a revolution) before the planned
 ignition (room for shifts of several minutes either way)."""
-"""Longest flight from the end of the final burn to breakup we wait for, s."""
 DEFAULT_BLOCK = 500
 """Samples per block (a progress step; a Dask task)."""
 LINE_SUBDIVISIONS = 4
@@ -211,16 +211,6 @@ class MonteCarloResult:
         return float(
             np.mean(ok & (np.where(ok, self.foreign_distance, 0.0) >= FOREIGN_LAND_CLEARANCE))
         )
-
-    @property
-    def heel(self) -> np.ndarray:
-        """(N, 2) (lat, lon) rad of the lowest-ballistic-coefficient class's impact."""
-        return np.column_stack([self.impact_lat[:, 0], self.impact_lon[:, 0]])
-
-    @property
-    def toe(self) -> np.ndarray:
-        """(N, 2) (lat, lon) rad of the highest-ballistic-coefficient class's impact."""
-        return np.column_stack([self.impact_lat[:, -1], self.impact_lon[:, -1]])
 
     def impact_along_cross(self) -> tuple[np.ndarray, np.ndarray]:
         """The controlled samples' impact points (M, K) along/across the nominal track from
@@ -590,10 +580,7 @@ def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
     b_lat, b_lon = np.radians(b_lat_d), np.radians(b_lon_d)
     az = _ground_azimuth(t_b, yb[:, :3], yb[:, 3:6])
     # along/across each sample's own breakup ground track (as Footprint measures it)
-    d, bearing, _ = geodesic_inverse(b_lat[:, None], b_lon[:, None], lat, lon)
-    bearing = np.where(d > 0, bearing, az[:, None])
-    along = d * np.cos(bearing - az[:, None])
-    cross = d * np.sin(bearing - az[:, None])
+    along, cross = along_cross(b_lat[:, None], b_lon[:, None], az[:, None], lat, lon)
     mid = 0.5 * (along.max(axis=1) + along.min(axis=1))
     c_lat, c_lon = destination(b_lat, b_lon, az, mid)
     order = np.argsort(along, axis=1)
@@ -723,7 +710,7 @@ def _setup(
                 fp.breakup_lat,
                 fp.breakup_lon,
                 fp.azimuth,
-                _nominal_ground_point(traj, burn.start)[3],
+                _ground_speed(traj, burn.start),
             )
     else:
         after = max(
@@ -784,20 +771,16 @@ def _setup(
     return setup, s
 
 
-def _nominal_ground_point(traj, t: float) -> tuple[float, float, float, float]:
-    """The nominal stack's sub-point (lat, lon rad), ground azimuth (rad) and Earth-relative
-    ground speed (m/s, scaled to the surface) at ``t`` s (trajectory interpolated linearly
-    between its output points, a few seconds apart)."""
+def _ground_speed(traj, t: float) -> float:
+    """The nominal stack's Earth-relative ground speed (m/s, scaled to the surface) at ``t`` s
+    (trajectory interpolated linearly between its output points, a few seconds apart)."""
     y = np.array([np.interp(t, traj.t, traj.y[:, j]) for j in range(6)])
     when = traj.epoch + TimeDelta(t, format="sec")
-    lat_d, lon_d, _ = subpoint(when, y[None, :3])
-    azimuth = ground_azimuth(when, y[:3], y[3:6])
     r_itrs, v_itrs = teme_to_itrs(when, y[None, :3], y[None, 3:6])
     r_f, v_f = np.asarray(r_itrs).reshape(3), np.asarray(v_itrs).reshape(3)
     rn = float(np.linalg.norm(r_f))
     v_h = v_f - (v_f @ r_f) / rn**2 * r_f
-    speed = float(np.linalg.norm(v_h)) * WGS84_A / rn
-    return math.radians(float(lat_d[0])), math.radians(float(lon_d[0])), azimuth, speed
+    return float(np.linalg.norm(v_h)) * WGS84_A / rn
 
 
 def run_final_phase(
