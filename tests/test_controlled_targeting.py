@@ -298,14 +298,16 @@ def test_cli_plan_rejects_bad_sample_count(capsys, tmp_path):
 def test_plan_with_no_feasible_final_phase_stops_with_the_reason(level):
     from dataclasses import replace
 
-    from deorbit.cli.plan_cmd import final_phases, summary_dict
+    from deorbit.cli.plan_cmd import final_phase_or_reason, require_a_final_phase, summary_dict
     from deorbit.mission.descent import DescentPlan
 
     scn, res = level
     broken = replace(res, final_phase=None, final_phase_error="the stack reenters")
     plan = DescentPlan(scn, start_elements(scn), [broken])
+    reason = final_phase_or_reason(scn, broken, samples=5)
+    assert isinstance(reason, str) and "reenters" in reason
     with pytest.raises(InfeasibleError, match=r"no final phase can be planned: .*reenters"):
-        final_phases(plan, samples=5)
+        require_a_final_phase({broken.level: reason})
     # with other levels planned, the infeasible one is a row of the summary
     summary = summary_dict(plan, {"AVERAGE": "AVERAGE: final phase infeasible: why"})
     assert summary["levels"][0]["final_phase"] == {

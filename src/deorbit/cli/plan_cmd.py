@@ -281,6 +281,29 @@ def _table(plan: DescentPlan, finals: Finals | None = None) -> Table:
     return table
 
 
+def final_phase_or_reason(
+    scenario: Scenario, result: LevelResult, samples: int | None = None, seed: int = 0
+) -> FinalPhaseReport | str:
+    """A level's final phase (:func:`run_final_phase_for_level`), or why it is infeasible."""
+    try:
+        return run_final_phase_for_level(scenario, result, samples, seed)
+    except InfeasibleError as exc:
+        return str(exc)
+
+
+def require_a_final_phase(finals: Finals) -> Finals:
+    """``finals`` unchanged when at least one level has a final phase.
+
+    Raises
+    ------
+    InfeasibleError
+        No level's final phase could be planned (the reasons, one per level).
+    """
+    if finals and all(isinstance(f, str) for f in finals.values()):
+        raise InfeasibleError("no final phase can be planned: " + "; ".join(finals.values()))
+    return finals
+
+
 def _level_and_final(
     job: tuple[Scenario, MeanElements, str, int | None, int],
 ) -> tuple[LevelResult, FinalPhaseReport | str]:
@@ -288,10 +311,7 @@ def _level_and_final(
     Module-level so that worker processes can run it."""
     scenario, mean0, level, samples, seed = job
     result = plan_level(scenario, mean0, level)
-    try:
-        return result, run_final_phase_for_level(scenario, result, samples, seed)
-    except InfeasibleError as exc:
-        return result, str(exc)
+    return result, final_phase_or_reason(scenario, result, samples, seed)
 
 
 def run_levels(
@@ -334,32 +354,7 @@ def run_levels(
                     progress(k + 1, len(jobs))
             done = [f.result() for f in futures]
     plan = DescentPlan(scenario, es, [r for r, _ in done])
-    finals: Finals = {r.level: f for r, f in done}
-    if all(isinstance(f, str) for f in finals.values()):
-        raise InfeasibleError("no final phase can be planned: " + "; ".join(finals.values()))
-    return plan, finals
-
-
-def final_phases(plan: DescentPlan, samples: int | None = None, seed: int = 0) -> Finals:
-    """Each level's final phase (:func:`run_final_phase_for_level`), or why it is infeasible.
-
-    Raises
-    ------
-    InfeasibleError
-        No level's final phase could be planned (the reasons, one per level).
-    """
-    finals: Finals = {}
-    with progress_bar("final phase: footprint, risk, Monte Carlo") as update:
-        for k, r in enumerate(plan.results):
-            update(k, len(plan.results))
-            try:
-                finals[r.level] = run_final_phase_for_level(plan.scenario, r, samples, seed)
-            except InfeasibleError as exc:
-                finals[r.level] = str(exc)
-        update(len(plan.results), len(plan.results))
-    if finals and all(isinstance(f, str) for f in finals.values()):
-        raise InfeasibleError("no final phase can be planned: " + "; ".join(finals.values()))
-    return finals
+    return plan, require_a_final_phase({r.level: f for r, f in done})
 
 
 def _traffic(plan: DescentPlan, out: Path) -> list[Path]:
