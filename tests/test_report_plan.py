@@ -48,6 +48,8 @@ def test_full_plan_report_has_every_section_and_figure(full_report):
     summary = text.split('<section id="summary">')[1].split("</section>")[0]
     assert summary.count('<span class="fail">FAIL</span>') == 1  # STRONG is not feasible
     assert "stopped halfway" in text and "1.68e-02" in text
+    # WEAK has no footprint: its final arc from the OEM on the world map and the close-up
+    assert text.count('"name":"WEAK final arc (OEM)"') == 2
     # notes are escaped, never markup
     assert "a &lt;note&gt; with markup" in text and "<note>" not in text
     # inputs and versions

@@ -29,6 +29,10 @@ def test_reentry_report_sections(tmp_path):
     assert "1.120 ± 0.030" in text and "95.3" in text  # drag scale and B
     assert "outlier (5.1 sigma)" in text  # the rejected set
     assert "17.0 h" in text and "ensemble samples" in text
+    # the track, cut twice at the antimeridian, is one trace (one legend entry) on the map
+    track = "OMID ground track over the 5-95 % window"
+    assert text.count(f'"name":"{track}"') == 1
+    assert "2009-04-25 00:00 to 2009-04-25 17:00" in text  # the 5-95 % card
 
 
 def test_reentry_report_without_samples_or_track(tmp_path):

@@ -70,24 +70,21 @@ def world_map(
     )
     style(fig, height=height)
     fig.update_layout(plot_bgcolor=OCEAN, margin={"l": 50, "r": 10, "t": 40, "b": 40})
+    grid = {"showgrid": True, "gridcolor": "#dde6ee", "zeroline": False}
     fig.update_xaxes(
         range=list(lon_range),
         title="longitude (deg)",
-        showgrid=True,
-        gridcolor="#dde6ee",
-        zeroline=False,
         constrain="domain",
         dtick=30 if lon_range[1] - lon_range[0] > 90 else 10,
+        **grid,
     )
     fig.update_yaxes(
         range=list(lat_range),
         title="latitude (deg)",
-        showgrid=True,
-        gridcolor="#dde6ee",
-        zeroline=False,
         scaleanchor="x",
         scaleratio=1,
         dtick=30 if lat_range[1] - lat_range[0] > 90 else 10,
+        **grid,
     )
     return fig
 
@@ -205,6 +202,20 @@ def _lines(geometry: dict) -> list[list[list[float]]]:
     return []
 
 
+def add_line_geometry(
+    fig: go.Figure, geometry: dict, name: str, colour: str, width: float = 2.0
+) -> None:
+    """A GeoJSON LineString or MultiLineString (degrees) as one track trace: its pieces (cut
+    at the antimeridian) joined with gaps, so that it has one legend entry."""
+    lon: list[float] = []
+    lat: list[float] = []
+    for line in _lines(geometry):
+        arr = np.asarray(line, dtype=float)
+        lon += [*arr[:, 0], np.nan]
+        lat += [*arr[:, 1], np.nan]
+    add_track(fig, lon, lat, name, colour, width=width)
+
+
 def add_footprint(fig: go.Figure, collection: dict, label: str, colour: str) -> list[float]:
     """Draw a footprint FeatureCollection (:func:`deorbit.reentry.footprint.footprint_geojson`):
     the ground track, the footprint hull, the surviving pieces, the breakup and aim points and
@@ -234,14 +245,7 @@ def add_footprint(fig: go.Figure, collection: dict, label: str, colour: str) -> 
             for ring in _rings(geom):
                 drawn += [c for p in ring for c in p[:2]]
         elif kind == "ground track":
-            # one trace per track (the antimeridian pieces joined with gaps), one legend entry
-            lo_all: list[float] = []
-            la_all: list[float] = []
-            for line in _lines(geom):
-                arr = np.asarray(line, dtype=float)
-                lo_all += [*arr[:, 0], np.nan]
-                la_all += [*arr[:, 1], np.nan]
-            add_track(fig, lo_all, la_all, f"{label} final ground track", colour)
+            add_line_geometry(fig, geom, f"{label} final ground track", colour)
         elif kind in ("breakup", "aim point") and geom.get("type") == "Point":
             lo, la = geom["coordinates"][:2]
             add_points(

@@ -111,11 +111,15 @@ def label(key: str) -> str:
     return key.replace("_", " ")
 
 
+def utc_text(text: str | None) -> str:
+    """An ISO UTC timestamp shortened for people, as plain text (for cards and titles, which
+    escape it): ``2030-09-16 01:46`` (None -> ``-``)."""
+    return str(text).replace("T", " ")[:16] if text else "-"
+
+
 def utc(text: str | None) -> str:
-    """An ISO UTC timestamp shortened for people: ``2030-09-16 01:46`` (None -> en dash)."""
-    if not text:
-        return "&ndash;"
-    return esc(str(text).replace("T", " ")[:16])
+    """:func:`utc_text` as HTML for a table cell (None -> en dash)."""
+    return esc(utc_text(text)) if text else "&ndash;"
 
 
 def verdict(passed: bool | None) -> str:

@@ -17,15 +17,27 @@ from plotly.subplots import make_subplots
 
 from deorbit.errors import DeorbitError
 from deorbit.report import maps
-from deorbit.report.page import Cell, Page, cards, esc, fmt, label, missing, table, utc, verdict
+from deorbit.report.page import (
+    Cell,
+    Page,
+    cards,
+    esc,
+    fmt,
+    label,
+    missing,
+    table,
+    utc,
+    utc_text,
+    verdict,
+)
 from deorbit.report.provenance import inputs_html
 from deorbit.report.results import (
     ReportError,
-    check_folder,
     read_csv,
     read_geojson,
     read_json,
     read_parquet,
+    read_results_json,
     require_columns,
 )
 from deorbit.report.theme import ZONE, level_colour, style
@@ -73,9 +85,7 @@ def _summary_section(page: Page, summary: dict, levels: list[dict]) -> None:
         small = f"descent {years:.2f} years" if isinstance(years, (int, float)) else "descent -"
         if ok is False:
             small += " · NOT FEASIBLE"
-        items.append(
-            (f"{name}: final burn", utc(burn).replace("&ndash;", "-"), small, level_colour(name, k))
-        )
+        items.append((f"{name}: final burn", utc_text(burn), small, level_colour(name, k)))
     pub = summary.get("published") or {}
     body = cards(items)
     if pub.get("descent_years") or pub.get("reentry"):
@@ -399,22 +409,20 @@ def _maps_section(page: Page, out: Path, levels: list[dict], finals: dict) -> No
         c = level_colour(name, k)
         fp = read_geojson(out / f"footprint_{low}.geojson")
         mc = read_geojson(out / f"montecarlo_{low}.geojson")
-        drew = False
+        # without a footprint, the final arc's ground track (the OEM read once for both maps)
+        track = _final_track_from_oem(out / f"final_{low}.oem") if fp is None else None
         for fig in (world, close):
             if fp is not None:
-                focus += maps.add_footprint(fig, fp, name, c)
-                drew = True
-            else:
-                track = _final_track_from_oem(out / f"final_{low}.oem")
-                if track is not None:
-                    maps.add_track(fig, track[0], track[1], f"{name} final arc (OEM)", c)
-                    focus += [
-                        v for p in zip(track[0][-20:], track[1][-20:], strict=True) for v in p
-                    ]
-                    drew = True
+                drawn = maps.add_footprint(fig, fp, name, c)
+            elif track is not None:
+                maps.add_track(fig, track[0], track[1], f"{name} final arc (OEM)", c)
             if mc is not None:
                 maps.add_envelope(fig, mc, name, c)
-                drew = True
+        if fp is not None:
+            focus += drawn
+        elif track is not None:
+            focus += [v for p in zip(track[0][-20:], track[1][-20:], strict=True) for v in p]
+        drew = fp is not None or track is not None or mc is not None
         zone = (finals.get(name) or {}).get("zone")
         if fp is None and isinstance(zone, dict) and zone.get("aim_lon_deg") is not None:
             for fig in (world, close):
@@ -657,27 +665,23 @@ def write_plan_report(out_dir: Path) -> Path:
     ReportError
         The folder has no readable plan ``summary.json``, or a present file is broken.
     """
-    out = check_folder(out_dir)
-    spath = out / "summary.json"
-    summary = read_json(spath)
-    if summary is None:
-        raise ReportError(f"{out}: not a plan results folder (expected summary.json)")
+    out, spath, summary = read_results_json(out_dir, "summary.json", "plan")
     if not isinstance(summary, dict):
         raise ReportError("expected a JSON object", spath)
     levels = _levels(summary, spath)
     finals: dict[str, dict] = {}
     for lv in levels:
-        fin = read_json(out / f"final_{str(lv['level']).lower()}.json")
-        if fin is not None:
-            if not isinstance(fin, dict):
-                raise ReportError(
-                    "expected a JSON object", out / f"final_{str(lv['level']).lower()}.json"
-                )
-            finals[str(lv["level"])] = fin
+        fpath = out / f"final_{str(lv['level']).lower()}.json"
+        fin = read_json(fpath)
+        if fin is None:
+            continue
+        if not isinstance(fin, dict):
+            raise ReportError("expected a JSON object", fpath)
+        finals[str(lv["level"])] = fin
     scenario = summary.get("scenario", "plan")
     page = Page(
         title=f"{scenario}: end-of-life descent and deorbit plan",
-        subtitle=f"Elements of {utc(summary.get('elements_epoch')).replace('&ndash;', '-')} UTC"
+        subtitle=f"Elements of {utc_text(summary.get('elements_epoch'))} UTC"
         f" · solar scenarios {', '.join(str(lv['level']) for lv in levels)}",
     )
     _summary_section(page, summary, levels)

@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from deorbit.report import maps
-from deorbit.report.page import Cell, Page, cards, esc, fmt, missing, table, utc
+from deorbit.report.page import Cell, Page, cards, esc, fmt, missing, table, utc, utc_text
 from deorbit.report.provenance import inputs_html
-from deorbit.report.results import ReportError, check_folder, read_geojson, read_json
+from deorbit.report.results import ReportError, read_geojson, read_results_json
 from deorbit.report.theme import LEVEL_COLOURS, style
 
 SECTIONS = ("summary", "window", "map", "fit", "inputs")
@@ -28,7 +28,7 @@ def _summary(page: Page, r: dict) -> None:
     items = [
         (
             "median interface (120 km)",
-            utc(r.get("median")).replace("&ndash;", "-"),
+            utc_text(r.get("median")),
             f"{days:.2f} days after {str(r.get('as_of', ''))[:10]}"
             if isinstance(days, (int, float))
             else "",
@@ -37,7 +37,7 @@ def _summary(page: Page, r: dict) -> None:
         (
             "5 % – 95 % window",
             f"{hours:.1f} h" if isinstance(hours, (int, float)) else "-",
-            f"{utc(r.get('p05'))} to {utc(r.get('p95'))}".replace("&ndash;", "-"),
+            f"{utc_text(r.get('p05'))} to {utc_text(r.get('p95'))}",
             BAND_COLOUR,
         ),
     ]
@@ -47,7 +47,7 @@ def _summary(page: Page, r: dict) -> None:
             (
                 "expected impact (median)",
                 f"{imp.get('lat_deg', 0):+.1f}°, {imp.get('lon_deg', 0):+.1f}°",
-                utc(imp.get("time")).replace("&ndash;", "-"),
+                utc_text(imp.get("time")),
                 "#555555",
             )
         )
@@ -156,28 +156,13 @@ def _map(page: Page, gj: dict | None) -> None:
         geom = feat.get("geometry") or {}
         props = feat.get("properties") or {}
         if geom.get("type") in ("LineString", "MultiLineString"):
-            lines = [geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"]
-            for line in lines:
-                arr = np.asarray(line, dtype=float)
-                maps.add_track(
-                    fig,
-                    arr[:, 0],
-                    arr[:, 1],
-                    str(props.get("name", "track")),
-                    BAND_COLOUR,
-                    width=1.5,
-                )
+            name = str(props.get("name", "track"))
+            maps.add_line_geometry(fig, geom, name, BAND_COLOUR, width=1.5)
         elif geom.get("type") == "Point":
             px.append(geom["coordinates"][0])
             py.append(geom["coordinates"][1])
             names.append(f"{props.get('name', '')} {str(props.get('time', ''))[:16]}")
     maps.add_points(fig, px, py, "window points", MEDIAN_COLOUR, text=names, size=10)
-    # one legend entry per track piece is noise: keep the first
-    seen = set()
-    for tr in fig.data:
-        if tr.name in seen:
-            tr.showlegend = False
-        seen.add(tr.name)
     page.add(
         "map",
         "Ground track over the window",
@@ -219,17 +204,12 @@ def write_reentry_report(out_dir: Path) -> Path:
     ReportError
         No readable ``reentry.json`` in the folder.
     """
-    out = check_folder(out_dir)
-    path = out / "reentry.json"
-    r = read_json(path)
-    if r is None:
-        raise ReportError(f"{out}: not a reentry results folder (expected reentry.json)")
+    out, path, r = read_results_json(out_dir, "reentry.json", "reentry")
     if not isinstance(r, dict) or "median" not in r:
         raise ReportError("expected a reentry prediction (an object with 'median')", path)
     page = Page(
         title=f"Reentry of {r.get('object', 'object')}",
-        subtitle=f"Prediction as of {utc(r.get('as_of')).replace('&ndash;', '-')} UTC · "
-        f"120 km interface",
+        subtitle=f"Prediction as of {utc_text(r.get('as_of'))} UTC · 120 km interface",
     )
     _summary(page, r)
     _window(page, r)

@@ -26,6 +26,17 @@ def read_json(path: Path) -> Any | None:
         raise ReportError(f"cannot read {path.name}: {exc}", path) from None
 
 
+def read_results_json(results_dir: Path, name: str, what: str) -> tuple[Path, Path, Any]:
+    """The folder, the path of the JSON file ``name`` that marks a ``what`` results folder and
+    its parsed content; ReportError when the folder or the file is absent."""
+    out = check_folder(results_dir)
+    path = out / name
+    data = read_json(path)
+    if data is None:
+        raise ReportError(f"{out}: not a {what} results folder (expected {name})")
+    return out, path, data
+
+
 def read_geojson(path: Path) -> dict | None:
     """A GeoJSON FeatureCollection from ``path``; None when absent."""
     data = read_json(path)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from deorbit.report.page import Cell, Page, cards, esc, missing, table, utc
+from deorbit.report.page import Cell, Page, cards, esc, missing, table, utc, utc_text
 from deorbit.report.provenance import inputs_html
-from deorbit.report.results import ReportError, check_folder, read_json
+from deorbit.report.results import ReportError, read_results_json
 from deorbit.report.theme import LEVEL_COLOURS, style
 
 SECTIONS = ("summary", "table", "timeline", "not-screened", "inputs")
@@ -21,7 +21,7 @@ def _name(row: dict) -> str:
     return str(row.get("name", "")).split(" (NORAD")[0]
 
 
-def _timeline(page: Page, rows: list[dict], horizon: float | None) -> str:
+def _timeline(page: Page, rows: list[dict]) -> str:
     dated = [r for r in rows if r.get("median")][:60]
     if not dated:
         return missing("no object reenters within the horizon")
@@ -68,11 +68,7 @@ def write_screen_report(out_dir: Path) -> Path:
     ReportError
         No readable ``screen.json`` in the folder.
     """
-    out = check_folder(out_dir)
-    path = out / "screen.json"
-    data = read_json(path)
-    if data is None:
-        raise ReportError(f"{out}: not a screening results folder (expected screen.json)")
+    out, path, data = read_results_json(out_dir, "screen.json", "screening")
     if not isinstance(data, dict) or not isinstance(data.get("reentries"), list):
         raise ReportError("expected a screening result (an object with a 'reentries' list)", path)
     rows = [r for r in data["reentries"] if isinstance(r, dict)]
@@ -105,7 +101,7 @@ def write_screen_report(out_dir: Path) -> Path:
                 (
                     "next",
                     _name(first) if first else "none",
-                    utc(first.get("median")).replace("&ndash;", "-") if first else "",
+                    utc_text(first.get("median")) if first else "",
                     LEVEL_COLOURS["WEAK"],
                 ),
             ]
@@ -134,7 +130,7 @@ def write_screen_report(out_dir: Path) -> Path:
         if trs
         else missing("no reentry candidates"),
     )
-    page.add("timeline", "Windows on a timeline", _timeline(page, rows, horizon))
+    page.add("timeline", "Windows on a timeline", _timeline(page, rows))
     ns = [x for x in data.get("not_screened") or [] if isinstance(x, dict)]
     page.add(
         "not-screened",
