@@ -68,6 +68,18 @@ def test_partial_plan_folder_says_not_computed(tmp_path):
     assert 'id="fig-milestones"' in text and 'id="fig-budgets"' in text
 
 
+def test_traffic_without_schedule_draws_crew_aboard(tmp_path):
+    from deorbit.report import write_traffic_results
+
+    out = make_plan_folder(tmp_path / "p", full=False)
+    write_traffic_results(out, generate=False)
+    (out / "traffic_schedule.csv").unlink()
+    text = write_plan_report(out).read_text(encoding="utf-8")
+    body = text.split('<section id="traffic">')[1].split("</section>")[0]
+    assert 'id="fig-crew-aboard"' in body and "Not computed" not in body
+    assert '"name":"crew aboard USOS"' in body and '"name":"crew aboard ROS"' in body
+
+
 def test_rebuild_replaces_the_page(full_report):
     out, _ = full_report
     (out / "report.html").write_text("old")

@@ -137,7 +137,7 @@ def _milestone_section(page: Page, levels: list[dict], timeline: pd.DataFrame | 
                 name=name,
                 line={"color": level_colour(name, k), "width": 1, "dash": "dot"},
                 marker={"size": 11, "color": level_colour(name, k)},
-                text=[f"{alts.get(n, float('nan')):.0f} km" for n in ys],
+                text=[f"{alts[n]:.0f} km" if alts.get(n) is not None else "" for n in ys],
                 hovertemplate="%{y}<br>%{x|%Y-%m-%d %H:%M} UTC<br>%{text}<extra>"
                 + name
                 + "</extra>",
@@ -189,49 +189,32 @@ def _descent_section(page: Page, traj: pd.DataFrame | None, path: Path, levels: 
     fig = make_subplots(
         rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.62, 0.38]
     )
-    names = [str(lv["level"]) for lv in levels] or list(dict.fromkeys(traj["level"]))
-    for k, name in enumerate(dict.fromkeys(names + list(dict.fromkeys(traj["level"])))):
+    # the summary's levels first, then any other level the trajectory holds
+    names = dict.fromkeys([str(lv["level"]) for lv in levels] + list(traj["level"]))
+    curves = (  # column, legend text, subplot row, line style
+        ("mean_altitude_km", "mean altitude", 1, {"width": 2}),
+        ("lowest_altitude_km", "lowest", 1, {"width": 1, "dash": "dot"}),
+        ("decay_rate_m_per_day", "decay rate", 2, {"width": 1.5}),
+    )
+    for k, name in enumerate(names):
         d = traj[traj["level"] == name]
         if d.empty:
             continue
-        c = level_colour(name, k)
         t = pd.to_datetime(d["utc"], utc=True)
-        fig.add_trace(
-            go.Scatter(
-                x=t,
-                y=d["mean_altitude_km"],
-                name=f"{name} mean altitude",
-                legendgroup=name,
-                line={"color": c, "width": 2},
-            ),
-            1,
-            1,
-        )
-        if "lowest_altitude_km" in d:
-            fig.add_trace(
-                go.Scatter(
-                    x=t,
-                    y=d["lowest_altitude_km"],
-                    name=f"{name} lowest",
-                    legendgroup=name,
-                    line={"color": c, "width": 1, "dash": "dot"},
-                ),
-                1,
-                1,
-            )
-        if "decay_rate_m_per_day" in d:
-            fig.add_trace(
-                go.Scatter(
-                    x=t,
-                    y=d["decay_rate_m_per_day"],
-                    name=f"{name} decay rate",
-                    legendgroup=name,
-                    showlegend=False,
-                    line={"color": c, "width": 1.5},
-                ),
-                2,
-                1,
-            )
+        for col, text, row, line in curves:
+            if col in d:
+                fig.add_trace(
+                    go.Scatter(
+                        x=t,
+                        y=d[col],
+                        name=f"{name} {text}",
+                        legendgroup=name,
+                        showlegend=row == 1,
+                        line={"color": level_colour(name, k), **line},
+                    ),
+                    row,
+                    1,
+                )
     style(fig, height=560)
     fig.update_yaxes(title="altitude (km)", row=1, col=1)
     fig.update_yaxes(title="decay (m/day)", type="log", dtick=1, row=2, col=1)
@@ -247,7 +230,8 @@ def _descent_section(page: Page, traj: pd.DataFrame | None, path: Path, levels: 
 
 def _traffic_section(page: Page, out: Path, levels: list[dict]) -> None:
     sched_path = out / "traffic_schedule.csv"
-    crew = read_csv(out / "crew_aboard.csv")
+    # the Gantt chart draws the crew from the schedule; crew_aboard.csv alone is the fallback
+    crew = None if sched_path.is_file() else read_csv(out / "crew_aboard.csv")
     parts = []
     if sched_path.is_file():
         from deorbit.traffic.gantt import gantt_figure
