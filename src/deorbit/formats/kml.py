@@ -159,9 +159,7 @@ def kml_document(
 
 
 def geojson_to_kml(collection: dict, name: str = "deorbit") -> str:
-    """KML text for a GeoJSON FeatureCollection (see :func:`kml_document`)."""
-    if collection.get("type") != "FeatureCollection":
-        raise InputError("KML: expected a GeoJSON FeatureCollection")
+    """KML text for a GeoJSON FeatureCollection (see :func:`kml_document`, which checks it)."""
     return kml_document(name, collection)
 
 
