@@ -777,12 +777,17 @@ def plan_final_phase(
             None,
         )
     h, res, lowering, dvs, planned, dv, mass, speed, delay, label = best
+
+    def target_whole(dv: float, burn: FiniteBurn) -> _Along:
+        """Along-track targeting with the whole fragment list, from ``burn``'s centre."""
+        return _target_along(
+            state, spacecraft, forces, engine, lowering, mass, dv,
+            burn.start + burn.duration / 2, speed, zone, fragments, breakup_altitude,
+            breakup_dv, seed, along_tolerance, 8,
+        )  # fmt: skip
+
     # the whole fragment list, from the probe's burn time
-    res = _target_along(
-        state, spacecraft, forces, engine, lowering, mass, dv,
-        res.burn.start + res.burn.duration / 2, speed, zone, fragments, breakup_altitude,
-        breakup_dv, seed, along_tolerance, 8,
-    )  # fmt: skip
+    res = target_whole(dv, res.burn)
     # A long finite burn (from a raised orbit, after a phasing burn) loses so much of its
     # delta-v off the burn point that the effective perigee can end above the ceiling: add
     # delta-v (secant on the effective perigee, vis-viva slope first) and re-target.
@@ -796,11 +801,7 @@ def plan_final_phase(
             slope = (eff - prev[1]) / (dv - prev[0])
         prev = (dv, eff)
         dv = dv + (EFFECTIVE_PERIGEE_GOAL - 10e3 - eff) / slope
-        res = _target_along(
-            state, spacecraft, forces, engine, lowering, mass, dv,
-            res.burn.start + res.burn.duration / 2, speed, zone, fragments, breakup_altitude,
-            breakup_dv, seed, along_tolerance, 8,
-        )  # fmt: skip
+        res = target_whole(dv, res.burn)
         eff = _effective_perigee(res.entry, FINAL_BURN)
     return TargetingResult(
         [*lowering, res.burn],
@@ -812,7 +813,7 @@ def plan_final_phase(
         res.cross,
         label[0],
         res.iterations,
-        _effective_perigee(res.entry, FINAL_BURN),
+        eff,
         res.history,
         [*dvs, dv],
         planned,
