@@ -18,6 +18,13 @@ from deorbit.cli.controlled_cmd import (
     DEFAULT_START_ALT_KM,
     DEFAULT_THRUST,
     ISS_INCLINATION_DEG,
+    AtmOpt,
+    BreakupOpt,
+    FragOpt,
+    IspOpt,
+    JsonOpt,
+    SolarOpt,
+    ThrustOpt,
     final_phase_inputs,
     montecarlo_for_plan,
     montecarlo_table,
@@ -57,21 +64,13 @@ def montecarlo(
     propellant: Annotated[
         float, typer.Option("--propellant", help="Propellant, kg.")
     ] = DEFAULT_PROPELLANT_KG,
-    thrust: Annotated[float, typer.Option("--thrust", help="Engine thrust, N.")] = DEFAULT_THRUST,
-    isp: Annotated[float, typer.Option("--isp", help="Engine specific impulse, s.")] = DEFAULT_ISP,
+    thrust: ThrustOpt = DEFAULT_THRUST,
+    isp: IspOpt = DEFAULT_ISP,
     zone: Annotated[str, typer.Option("--zone", help="spoua or tiangong2.")] = "spoua",
-    fragments: Annotated[
-        Path | None, typer.Option("--fragments", help="Fragment CSV (default: bundled ISS list).")
-    ] = None,
-    breakup_altitude: Annotated[
-        float, typer.Option("--breakup-altitude", help="Nominal breakup altitude, km.")
-    ] = 78.0,
-    atmosphere: Annotated[
-        str, typer.Option("--atmosphere", help="msis00, msis21 or exponential.")
-    ] = "msis00",
-    solar: Annotated[str, typer.Option("--solar", help="WEAK, AVERAGE or STRONG forecast.")] = (
-        "AVERAGE"
-    ),
+    fragments: FragOpt = None,
+    breakup_altitude: BreakupOpt = 78.0,
+    atmosphere: AtmOpt = "msis00",
+    solar: SolarOpt = "AVERAGE",
     series_burns: Annotated[
         int,
         typer.Option(
@@ -86,7 +85,7 @@ def montecarlo(
             help="Samples fly their own dispersed lowering burns and coast (with --series-burns).",
         ),
     ] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Plan the final burn into the zone (with ``--series-burns N`` the lowering series too, as
     ``deorbit final`` does), then run a seeded Monte Carlo of the final phase (dispersed burns,
