@@ -243,7 +243,9 @@ def test_cli_final_runs_the_monte_carlo(capsys):
     out = json.loads(capsys.readouterr().out)
     mc = out["montecarlo"]
     assert mc["n"] == 6 and mc["seed"] == 1 and mc["lowering_burns_dispersed"] is True
-    assert 0.0 <= mc["p_uncontrolled"] <= 1.0 and 0.0 <= mc["p_inside"] <= 1.0
+    assert sum(mc["outcomes"].values()) == 6
+    assert mc["p_uncontrolled"] == pytest.approx(1.0 - mc["outcomes"]["controlled"] / 6)
+    assert mc["p_inside"] <= 1.0 - mc["p_uncontrolled"]  # an uncontrolled sample is outside
 
 
 def test_cli_final_bad_sample_count_is_one_line(capsys):
