@@ -18,6 +18,7 @@ without them).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -25,23 +26,21 @@ import numpy as np
 from astropy.time import Time
 
 from deorbit.core.constants import WGS84_A
-from deorbit.core.elements import BSTAR_RHO0, ElementSet
+from deorbit.core.elements import ElementSet
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
 from deorbit.core.time import TimeLike, iso, to_time
 from deorbit.dynamics.forces import ForceModel
-from deorbit.errors import DecayedError, InputError, PropagationError
+from deorbit.errors import DecayedError, DeorbitError, InputError, PropagationError
+from deorbit.estimation.manoeuvres import dedup, detect_manoeuvres, nominal_cda_per_kg
 from deorbit.propagation.averaged import AveragedPropagator
 from deorbit.propagation.mean_elements import MeanElements, mean_elements
 from deorbit.propagation.sgp4 import osculating_state_at_epoch
 
-DEFAULT_CDA_PER_KG = 0.01
-"""Nominal Cd A / m (m^2/kg) when no set has a positive B*; k absorbs the difference."""
 MANOEUVRE_RISE_M = 300.0
 """A rise of the mean a larger than this between consecutive sets is taken as a manoeuvre (m).
 TLE-derived mean a scatters by tens to ~100 m set to set at these altitudes (measured on the
 shared histories: Omid, Starlink), so 300 m is well above noise and well below any reboost."""
-DEDUP_DAYS = 1.0 / 24.0
 MANOEUVRE_LOOKBACK_DAYS = 30.0
 """Days before the newest set that the manoeuvre detector sees when a fit window is chosen."""
 MANOEUVRE_SETTLE_DAYS = 1.0
@@ -128,8 +127,6 @@ def rejection_groups(
     """The rejected sets grouped by reason: (reason, count, first epoch, last epoch), in order
     of first appearance. Residual outliers form one group whatever their residual (the reason
     keeps the threshold, the per-set residual is in :meth:`DragFit.summary`)."""
-    import re
-
     groups: dict[str, list] = {}
     for obs, why in rejected:
         key = re.sub(r"^residual [+-]?\d+ m >", "residual >", why)
@@ -142,10 +139,8 @@ def rejection_groups(
 
 def nominal_spacecraft(sets: Sequence[ElementSet]) -> Spacecraft:
     """A 1 kg spacecraft with the median B*-derived Cd A / m of ``sets`` (Cd 2.2)."""
-    bstars = [s.bstar for s in sets if s.bstar > 0]
-    cda = 2.0 * float(np.median(bstars)) / BSTAR_RHO0 if bstars else DEFAULT_CDA_PER_KG
     label = sets[-1].label if sets else ""
-    return Spacecraft(1.0, cda / 2.2, 2.2, name=label)
+    return Spacecraft(1.0, nominal_cda_per_kg(sets) / 2.2, 2.2, name=label)
 
 
 def observations_from_elements(sets: Sequence[ElementSet]) -> list[MeanObservation]:
@@ -356,14 +351,7 @@ def fit_from_elements(
     early: list[tuple[MeanObservation, str]] = []
     if manoeuvre_check:
         chosen, early = _after_last_manoeuvre(history, chosen, end, window_days)
-    # sets less than DEDUP_DAYS apart are re-issues of one orbit determination: keep the last
-    kept: list[ElementSet] = []
-    for s in chosen:
-        if kept and s.epoch.mjd - kept[-1].epoch.mjd < DEDUP_DAYS:
-            kept[-1] = s
-        else:
-            kept.append(s)
-    chosen = kept
+    chosen = dedup(chosen)
     if len(chosen) > MAX_SETS:
         idx = np.unique(np.round(np.linspace(0, len(chosen) - 1, MAX_SETS)).astype(int))
         chosen = [chosen[i] for i in idx]
@@ -375,11 +363,7 @@ def fit_from_elements(
             f"only {len(obs)} usable element set(s) in the {window_days:g} days before "
             f"{iso(Time(end, format='mjd', scale='utc'))} (need 4 or more)"
         )
-    first = next(s for s in chosen if abs((s.epoch - obs[0].epoch).to_value("sec")) < 1e-3)
-    r, v = osculating_state_at_epoch(first)
-    start = mean_elements(State(first.epoch, r, v))
-    k0 = 1.0
-    fit = fit_drag_scale(obs, start, sc, forces, k0=k0)
+    fit = fit_drag_scale(obs, _start_of(chosen, obs[0]), sc, forces)
     fit.rejected = early + rejected + fit.rejected
     if manoeuvre_check:
         fit = _after_rate_change(fit, chosen, sc, forces)
@@ -387,6 +371,7 @@ def fit_from_elements(
 
 
 def _start_of(sets: Sequence[ElementSet], obs: MeanObservation) -> MeanElements:
+    """Our mean elements of the set in ``sets`` that gave the observation ``obs``."""
     first = next(s for s in sets if abs((s.epoch - obs.epoch).to_value("sec")) < 1e-3)
     r, v = osculating_state_at_epoch(first)
     return mean_elements(State(first.epoch, r, v))
@@ -454,9 +439,6 @@ def _after_last_manoeuvre(
     """The sets of the fit window after the last manoeuvre the detector finds in the
     :data:`MANOEUVRE_LOOKBACK_DAYS` before ``end`` (plus :data:`MANOEUVRE_SETTLE_DAYS`), and
     the dropped ones with the reason."""
-    from deorbit.errors import DeorbitError
-    from deorbit.estimation.manoeuvres import detect_manoeuvres
-
     lookback = max(MANOEUVRE_LOOKBACK_DAYS, 2.0 * window_days)
     recent = [s for s in history if s.epoch.mjd >= end - lookback]
     try:

@@ -41,7 +41,7 @@ import numpy as np
 from astropy.time import Time
 
 from deorbit.core.constants import GM_EARTH, WGS84_A
-from deorbit.core.elements import BSTAR_RHO0, ElementSet
+from deorbit.core.elements import ElementSet
 from deorbit.core.time import iso
 from deorbit.environment.atmosphere import NRLMSIS, AtmosphereModel
 from deorbit.environment.space_weather import CelestrakSpaceWeather
@@ -77,6 +77,9 @@ DENSITY_LOG_SIGMA = 0.25
 MIN_SIGMA_A_M = 10.0
 """Floor of the estimated TLE noise of mean a (m)."""
 MAX_ALT_M = 990e3
+"""Highest node altitude (m) given to the density model; higher nodes are clipped to it."""
+DEFAULT_CDA_PER_KG = 0.01
+"""Nominal Cd A / m (m^2/kg) when no set has a positive B*; the fitted scale absorbs it."""
 _LAT = np.radians(np.linspace(-60.0, 60.0, 7))
 _LON = np.radians(np.arange(0.0, 360.0, 45.0))
 
@@ -145,7 +148,9 @@ class ManoeuvreReport:
         return [m for m in self.manoeuvres if m.end.mjd > when.mjd]
 
 
-def _dedup(sets: Sequence[ElementSet]) -> list[ElementSet]:
+def dedup(sets: Sequence[ElementSet]) -> list[ElementSet]:
+    """``sets`` by epoch, with re-issues of one orbit determination (sets less than
+    :data:`DEDUP_DAYS` apart) reduced to the last one."""
     kept: list[ElementSet] = []
     for s in sorted(sets, key=lambda s: s.epoch.mjd):
         if kept and s.epoch.mjd - kept[-1].epoch.mjd < DEDUP_DAYS:
@@ -208,14 +213,19 @@ def _orbit_averaged_density(
     return model.density(m, la, lo, al).mean(axis=(1, 2))
 
 
+def nominal_cda_per_kg(sets: Sequence[ElementSet]) -> float:
+    """Median B*-derived Cd A / m of ``sets`` (m^2/kg; :data:`DEFAULT_CDA_PER_KG` when no set
+    has a positive B*)."""
+    cda = [s.drag_area_per_mass for s in sets if s.bstar > 0]
+    return float(np.median(cda)) if cda else DEFAULT_CDA_PER_KG
+
+
 def _series(sets: Sequence[ElementSet]) -> tuple[np.ndarray, np.ndarray, float]:
     """(epoch MJD, mean a m) of the de-duplicated sets and their nominal Cd A / m."""
-    ordered = _dedup(sets)
+    ordered = dedup(sets)
     t = np.array([s.epoch.utc.mjd for s in ordered])
     a = np.array([s.semi_major_axis for s in ordered])
-    b = [s.bstar for s in ordered if s.bstar > 0]
-    cda = 2.0 * float(np.median(b)) / BSTAR_RHO0 if b else 0.01
-    return t, a, cda
+    return t, a, nominal_cda_per_kg(ordered)
 
 
 def decay_intervals(
@@ -337,8 +347,7 @@ def _log_scale(iv: DecayIntervals, idx: np.ndarray) -> tuple[np.ndarray, np.ndar
     the drop plus the density-model error). A non-positive apparent scale (height held or
     gained, within the noise) is floored at the noise level: its log then says "far less decay
     than drag gives"."""
-    k = iv.observed_drop[idx] / iv.model_drop[idx]
-    kk = np.maximum(k, iv.sigma_drop[idx] / iv.model_drop[idx])
+    kk = np.maximum(iv.scale[idx], iv.sigma_drop[idx] / iv.model_drop[idx])
     sig_log = np.hypot(iv.sigma_drop[idx] / (kk * iv.model_drop[idx]), DENSITY_LOG_SIGMA)
     return np.log(kk), 1.0 / sig_log**2
 
@@ -443,21 +452,19 @@ def detect_in_series(
         return Time(mjd, format="mjd", scale="utc")
 
     n_rev = np.sqrt(GM_EARTH / iv.a0**3)  # rad/s
+
+    def impulsive(kind: str, j: int, da: float, detail: str) -> Manoeuvre:
+        """An impulsive manoeuvre in interval ``j`` (delta a ``da`` m)."""
+        mid = when(0.5 * (iv.t0[j] + iv.t1[j]))
+        dv = abs(da) * float(n_rev[j]) / 2.0
+        days = f"in {iv.t1[j] - iv.t0[j]:.1f} d"
+        return Manoeuvre(kind, mid, when(iv.t0[j]), when(iv.t1[j]), da, dv, f"{detail} {days}")
+
     found: list[Manoeuvre] = []
     is_raise = -iv.observed_drop > np.maximum(RISE_SIGMA * iv.sigma_drop, MIN_RISE_M)
     for j in np.flatnonzero(is_raise):
         da = float(-iv.observed_drop[j])
-        found.append(
-            Manoeuvre(
-                "raise",
-                when(0.5 * (iv.t0[j] + iv.t1[j])),
-                when(iv.t0[j]),
-                when(iv.t1[j]),
-                da,
-                abs(da) * float(n_rev[j]) / 2.0,
-                f"mean a rose {da:.0f} m in {iv.t1[j] - iv.t0[j]:.1f} d",
-            )
-        )
+        found.append(impulsive("raise", j, da, f"mean a rose {da:.0f} m"))
     # lowerings: an interval that lost far more height than the stretch's typical drag scale
     # gives (an impulsive retrograde burn, e.g. a debris-avoidance manoeuvre)
     is_lower = np.zeros_like(is_raise)
@@ -481,19 +488,10 @@ def detect_in_series(
         big = (excess > np.maximum(RISE_SIGMA * iv.sigma_drop[idx], MIN_RISE_M)) & (
             iv.observed_drop[idx] > LOWERING_FACTOR * expected
         )
-        for j in idx[big]:
-            is_lower[j] = True
-            da = -float(excess[idx == j][0])
+        is_lower[idx[big]] = True
+        for j, ex in zip(idx[big], excess[big], strict=True):
             found.append(
-                Manoeuvre(
-                    "lowering",
-                    when(0.5 * (iv.t0[j] + iv.t1[j])),
-                    when(iv.t0[j]),
-                    when(iv.t1[j]),
-                    da,
-                    abs(da) * float(n_rev[j]) / 2.0,
-                    f"mean a fell {-da:.0f} m more than drag gives in {iv.t1[j] - iv.t0[j]:.1f} d",
-                )
+                impulsive("lowering", j, -float(ex), f"mean a fell {ex:.0f} m more than drag gives")
             )
     jump = is_raise | is_lower
     # change points in log k within each stretch between raises and lowerings
