@@ -539,37 +539,3 @@ def decay_check_summary(checks: Sequence[DecayCheck]) -> dict:
                 "max": float(e.max()),
             }
     return out
-
-
-def _main(argv: Sequence[str] | None = None) -> int:
-    """``python -m deorbit.reentry.validation iss FILE [FIT_DAYS PREDICT_DAYS]``: the ISS decay
-    checks of one history as a table and a JSON summary (until ``deorbit validate`` has the
-    options)."""
-    import json
-    import sys
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) not in (2, 4) or args[0] != "iss":
-        print(_main.__doc__)
-        return 2
-    fit_days, predict_days = (float(args[2]), float(args[3])) if len(args) == 4 else (20.0, 20.0)
-    checks = iss_decay_checks(read_elements(Path(args[1])), fit_days, predict_days)
-    print(
-        "| fit from | predict from | to | k fit | k previous | observed m "
-        "| fit | previous | scale 1 |"
-    )
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
-    for c in checks:
-        prev = "" if math.isnan(c.k_previous) else f"{c.k_previous:.2f}"
-        eprev = "" if math.isnan(c.previous_m) else f"{c.error_previous:+.0%}"
-        print(
-            f"| {iso(c.fit_start)[:10]} | {iso(c.predict_start)[:10]} | {iso(c.predict_end)[:10]} "
-            f"| {c.k_fit:.2f} | {prev} | {c.observed_m:.0f} | {c.error:+.0%} | {eprev} "
-            f"| {c.error_scale1:+.0%} |"
-        )
-    print(json.dumps(decay_check_summary(checks), indent=1))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main())
