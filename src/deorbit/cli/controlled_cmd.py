@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import astropy.units as u
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -34,6 +33,7 @@ from deorbit.mission.final_phase import (
     compliance_rows,
     failure_rows,
     footprint_summary,
+    plan_compliance,
 )
 from deorbit.mission.targeting import (
     Engine,
@@ -46,10 +46,8 @@ from deorbit.montecarlo.controlled import DEFAULT_BLOCK, run_final_phase
 from deorbit.montecarlo.fragment_classes import DEFAULT_CLASSES
 from deorbit.montecarlo.outputs import write_outputs
 from deorbit.reentry.casualty import (
-    compliance_table,
     controlled_expectation,
     land_clearance,
-    uncontrolled_expectation,
 )
 from deorbit.reentry.footprint import Footprint, footprint_geojson
 from deorbit.reentry.fragments import FragmentList, default_iss_fragments, read_fragments
@@ -371,12 +369,7 @@ def final(
         series_perigee, perigee_range, coast_days, altitude,
     )  # fmt: skip
     fp = plan.footprint
-    pieces = frags.pieces()
-    e_unc = uncontrolled_expectation(pieces["area"], math.radians(inclination))
-    in_zone = float(np.mean(target.contains(fp.lat, fp.lon)))
-    rows = compliance_table(
-        fp.lat, fp.lon, fp.area, plan.effective_perigee, failure_probability, e_unc, in_zone
-    )
+    rows = plan_compliance(plan, frags, target, failure_probability, math.radians(inclination))
     fails = failure_cases(state, sc, forces, plan, frags)
     b = plan.final_burn
     burns = burn_rows(plan, "engine", forces.zonal_degree)

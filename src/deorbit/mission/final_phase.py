@@ -41,6 +41,25 @@ from deorbit.reentry.fragments import FragmentList, default_iss_fragments
 from deorbit.reentry.zones import TargetZone, zone_named
 
 
+def plan_compliance(
+    plan: TargetingResult,
+    fragments: FragmentList,
+    zone: TargetZone,
+    failure_probability: float,
+    inclination: float,
+) -> list[Requirement]:
+    """The NASA-STD-8719.14C table (:func:`compliance_table`) of ``plan``'s nominal footprint:
+    its fraction of pieces inside ``zone``, the plan's effective perigee, and the uncontrolled
+    casualty expectation of ``fragments`` at ``inclination`` rad for a final burn that fails
+    with ``failure_probability``."""
+    fp = plan.footprint
+    e_unc = uncontrolled_expectation(fragments.pieces()["area"], inclination)
+    in_zone = float(np.mean(zone.contains(fp.lat, fp.lon)))
+    return compliance_table(
+        fp.lat, fp.lon, fp.area, plan.effective_perigee, failure_probability, e_unc, in_zone
+    )
+
+
 def footprint_summary(fp: Footprint) -> dict[str, Any]:
     """The footprint in user units: extent (km), pieces, centre/heel/toe (deg), breakup."""
     c_lat, c_lon = fp.centre
@@ -183,17 +202,7 @@ def run_final_phase_for_level(
     e_ctrl = controlled_expectation(fp.lat, fp.lon, fp.area)
     assert plan.state is not None
     inclination = float(plan.state.keplerian().i)
-    e_unc = uncontrolled_expectation(fragments.pieces()["area"], inclination)
-    in_zone = float(np.mean(zone.contains(fp.lat, fp.lon)))
-    rows = compliance_table(
-        fp.lat,
-        fp.lon,
-        fp.area,
-        plan.effective_perigee,
-        fin.burn_failure_probability,
-        e_unc,
-        in_zone,
-    )
+    rows = plan_compliance(plan, fragments, zone, fin.burn_failure_probability, inclination)
     fails = failure_cases(
         plan.state, spacecraft, forces, plan, fragments, seed=seed, window=6 * 3600.0
     )
