@@ -76,12 +76,13 @@ from deorbit.core.kepler import perigee_apogee_radius
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
 from deorbit.dynamics.forces import ForceModel
-from deorbit.dynamics.thrust import RETROGRADE, FiniteBurn, ImpulsiveBurn
+from deorbit.dynamics.thrust import RETROGRADE, FiniteBurn, ImpulsiveBurn, propellant_for_dv
 from deorbit.errors import BurnError, InfeasibleError, InputError
 from deorbit.propagation.events import BREAKUP_ALTITUDE
 from deorbit.propagation.mean_elements import MeanElements, mean_elements
 from deorbit.propagation.numerical import NumericalPropagator
 from deorbit.reentry.breakup import BREAKUP_DELTA_V, release
+from deorbit.reentry.casualty import EFFECTIVE_PERIGEE_LIMIT
 from deorbit.reentry.entry import EntryResult, fly_to_breakup
 from deorbit.reentry.footprint import Footprint, along_cross, fly_fragments
 from deorbit.reentry.fragments import FragmentList, default_iss_fragments
@@ -94,9 +95,9 @@ below the 50 km "effective perigee" ceiling of NASA-STD-8719.14C §4.6.5.9 (stee
 shorter footprint)."""
 
 
-EFFECTIVE_PERIGEE_GOAL = 40e3
+EFFECTIVE_PERIGEE_GOAL = EFFECTIVE_PERIGEE_LIMIT - 10e3
 """Highest effective perigee (m) the final burn is allowed to leave before more delta-v is
-added: 10 km under the 50 km ceiling of NASA-STD-8719.14C §4.6.5.9."""
+added: 10 km (our margin) under the 50 km ceiling of NASA-STD-8719.14C §4.6.5.9."""
 PERIGEE_PER_DELTA_V = -4.0 * 6.6e6 / 7.79e3
 """First guess of d(perigee)/d(delta-v), m per m/s, for a retrograde burn in a near-circular
 orbit at ~220 km: -4 r / v (vis-viva, small delta-v; r 6,600 km, v 7.79 km/s)."""
@@ -125,7 +126,7 @@ class Engine:
         ``centre`` s after the epoch (rocket equation for the propellant)."""
         if not (math.isfinite(delta_v) and delta_v > 0):
             raise BurnError(f"{name}: delta-v must be > 0 m/s, got {delta_v}")
-        propellant = mass * (1.0 - math.exp(-delta_v / (self.isp * G0)))
+        propellant = propellant_for_dv(mass, delta_v, self.isp)
         duration = propellant / (self.thrust / (self.isp * G0))
         return FiniteBurn(
             centre - 0.5 * duration,

@@ -70,7 +70,7 @@ from deorbit.propagation.events import AltitudeCrossing
 from deorbit.propagation.numerical import max_latitude
 from deorbit.reentry.breakup import BREAKUP_DELTA_V, random_directions
 from deorbit.reentry.casualty import FOREIGN_LAND_CLEARANCE, distance_to_land
-from deorbit.reentry.footprint import MAX_FALL_TIME, along_cross, ground_forces
+from deorbit.reentry.footprint import MAX_FALL_TIME, along_cross, ground_azimuth, ground_forces
 from deorbit.reentry.fragments import FragmentList
 from deorbit.reentry.zones import TargetZone
 
@@ -407,16 +407,6 @@ def _tilt(axis: np.ndarray, angle: np.ndarray, azimuth: np.ndarray) -> np.ndarra
     return np.cos(angle)[:, None] * axis + np.sin(angle)[:, None] * perp
 
 
-def _ground_azimuth(times: Time, r: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Azimuth (rad, clockwise from north) of the Earth-relative velocity, per TEME state."""
-    ri, vi = teme_to_itrs(times, r, v)
-    lon = np.arctan2(ri[:, 1], ri[:, 0])
-    lat = np.arctan2(ri[:, 2], np.hypot(ri[:, 0], ri[:, 1]))
-    east = np.column_stack([-np.sin(lon), np.cos(lon), np.zeros_like(lon)])
-    north = np.column_stack([-np.sin(lat) * np.cos(lon), -np.sin(lat) * np.sin(lon), np.cos(lat)])
-    return np.arctan2(np.sum(vi * east, axis=1), np.sum(vi * north, axis=1))
-
-
 def _polyline(lat: np.ndarray, lon: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, ...]:
     """(N, M) points (rad) of each sample's impacts in ``order`` (N, K), joined by straight
     lat/lon segments of :data:`LINE_SUBDIVISIONS` points (longitude unwrapped per segment)."""
@@ -578,7 +568,7 @@ def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
     t_b = s.epoch + TimeDelta(tb, format="sec")
     b_lat_d, b_lon_d, _ = subpoint(t_b, yb[:, :3])
     b_lat, b_lon = np.radians(b_lat_d), np.radians(b_lon_d)
-    az = _ground_azimuth(t_b, yb[:, :3], yb[:, 3:6])
+    az = ground_azimuth(t_b, yb[:, :3], yb[:, 3:6])
     # along/across each sample's own breakup ground track (as Footprint measures it)
     along, cross = along_cross(b_lat[:, None], b_lon[:, None], az[:, None], lat, lon)
     mid = 0.5 * (along.max(axis=1) + along.min(axis=1))

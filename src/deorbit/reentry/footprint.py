@@ -40,17 +40,18 @@ def ground_forces(forces: ForceModel) -> ForceModel:
     )
 
 
-def ground_azimuth(t: Time, r_teme: np.ndarray, v_teme: np.ndarray) -> float:
-    """Azimuth (rad, clockwise from north) of the Earth-relative velocity at a TEME state."""
-    r, v = teme_to_itrs(t, np.asarray(r_teme)[None, :], np.asarray(v_teme)[None, :])
-    r, v = np.asarray(r).reshape(3), np.asarray(v).reshape(3)
-    lon = math.atan2(r[1], r[0])
-    lat = math.atan2(r[2], math.hypot(r[0], r[1]))  # geocentric is enough for a direction
-    east = np.array([-math.sin(lon), math.cos(lon), 0.0])
-    north = np.array(
-        [-math.sin(lat) * math.cos(lon), -math.sin(lat) * math.sin(lon), math.cos(lat)]
-    )
-    return math.atan2(float(v @ east), float(v @ north))
+def ground_azimuth(t: Time, r_teme: np.ndarray, v_teme: np.ndarray) -> float | np.ndarray:
+    """Azimuth (rad, clockwise from north) of the Earth-relative velocity at TEME state(s):
+    a float for one state (``r_teme`` of shape (3,)), an (N,) array for (N, 3) states."""
+    one = np.ndim(r_teme) == 1
+    r, v = teme_to_itrs(t, np.atleast_2d(r_teme), np.atleast_2d(v_teme))
+    r, v = np.asarray(r).reshape(-1, 3), np.asarray(v).reshape(-1, 3)
+    lon = np.arctan2(r[:, 1], r[:, 0])
+    lat = np.arctan2(r[:, 2], np.hypot(r[:, 0], r[:, 1]))  # geocentric is enough for a direction
+    east = np.column_stack([-np.sin(lon), np.cos(lon), np.zeros_like(lon)])
+    north = np.column_stack([-np.sin(lat) * np.cos(lon), -np.sin(lat) * np.sin(lon), np.cos(lat)])
+    az = np.arctan2(np.sum(v * east, axis=1), np.sum(v * north, axis=1))
+    return float(az[0]) if one else az
 
 
 def along_cross(
