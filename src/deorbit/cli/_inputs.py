@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from deorbit.cli._app import console_err
@@ -17,6 +19,12 @@ from deorbit.environment.space_weather import ConstantSpaceWeather, default_spac
 from deorbit.errors import InputError
 from deorbit.formats.catalog import bundled_iss, latest, read_elements, select
 from deorbit.propagation.sgp4 import osculating_state_at_epoch
+
+# options shared by several commands
+FileArg = Annotated[Path | None, typer.Argument(help="TLE/3LE/OMM file (default: bundled ISS).")]
+NoradOpt = Annotated[int | None, typer.Option("--norad", help="NORAD catalogue number.")]
+AtmOpt = Annotated[str, typer.Option("--atmosphere", help="msis00, msis21 or exponential.")]
+SolarOpt = Annotated[str, typer.Option("--solar", help="WEAK, AVERAGE or STRONG forecast.")]
 
 ISS_NORAD = 25544
 # ISS mass, drag area and Cd from the header of NASA's public ISS OEM of 2021-12-21 (quoted in

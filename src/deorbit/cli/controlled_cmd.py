@@ -14,6 +14,10 @@ from rich.table import Table
 
 from deorbit.cli._app import app, console
 from deorbit.cli._inputs import (
+    AtmOpt,
+    FileArg,
+    NoradOpt,
+    SolarOpt,
     force_model,
     initial_state,
     load_object,
@@ -53,10 +57,6 @@ from deorbit.reentry.footprint import Footprint, footprint_geojson
 from deorbit.reentry.fragments import FragmentList, default_iss_fragments, read_fragments
 from deorbit.reentry.zones import TargetZone, zone_named
 
-FileArg = Annotated[Path | None, typer.Argument(help="TLE/3LE/OMM file (default: bundled ISS).")]
-NoradOpt = Annotated[int | None, typer.Option("--norad", help="NORAD catalogue number.")]
-AtmOpt = Annotated[str, typer.Option("--atmosphere", help="msis00, msis21 or exponential.")]
-SolarOpt = Annotated[str, typer.Option("--solar", help="WEAK, AVERAGE or STRONG forecast.")]
 FragOpt = Annotated[
     Path | None, typer.Option("--fragments", help="Fragment CSV (default: bundled ISS list).")
 ]

@@ -12,6 +12,10 @@ from rich.table import Table
 
 from deorbit.cli._app import app, console
 from deorbit.cli._inputs import (
+    AtmOpt,
+    FileArg,
+    NoradOpt,
+    SolarOpt,
     force_model,
     initial_state,
     load_object,
@@ -25,11 +29,7 @@ from deorbit.propagation.events import AltitudeCrossing
 from deorbit.propagation.numerical import NumericalPropagator
 from deorbit.propagation.sgp4 import Sgp4Propagator
 
-FileArg = Annotated[Path | None, typer.Argument(help="TLE/3LE/OMM file (default: bundled ISS).")]
-NoradOpt = Annotated[int | None, typer.Option("--norad", help="NORAD catalogue number.")]
 NameOpt = Annotated[str | None, typer.Option("--name", help="Object name (or unique part).")]
-AtmOpt = Annotated[str, typer.Option("--atmosphere", help="msis00, msis21 or exponential.")]
-SolarOpt = Annotated[str, typer.Option("--solar", help="WEAK, AVERAGE or STRONG forecast.")]
 F107Opt = Annotated[float | None, typer.Option("--f107", help="Constant F10.7 (sfu) instead.")]
 ApOpt = Annotated[float | None, typer.Option("--ap", help="Constant Ap with --f107.")]
 MassOpt = Annotated[float | None, typer.Option("--mass", help="Mass, kg.")]
