@@ -111,3 +111,22 @@ def test_fit_window_starts_after_the_last_manoeuvre(shared_data):
     assert any("lowering near 2021-12-03" in why for why in reasons), reasons
     blind = fit_from_elements(sets, forces, window_days=10, at=at, manoeuvre_check=False)
     assert blind.used[0].epoch.mjd < burn
+
+
+def test_a_fit_that_comes_down_before_the_date_is_decayed_not_a_start_below_the_interface():
+    """A fitted model whose mean altitude passes the 120 km interface before the requested
+    date is no start for a prediction (its crossing would never be seen): DecayedError."""
+    from dataclasses import replace
+
+    from deorbit.errors import DecayedError
+    from deorbit.estimation import fitted_state_at
+
+    fit = fit_drag_scale(_synthetic(1.0, 0.0, 0), START, SC, FORCES)
+    # the same history with 200 times the drag: down from 300 km within days
+    heavy = replace(fit, k=200.0)
+    with pytest.raises(DecayedError, match="before 2024-01-21"):
+        fitted_state_at(heavy, FORCES, EPOCH + TimeDelta(20.0, format="jd"))
+    # the fitted scale itself stays up: a state at the date, above the interface
+    state = fitted_state_at(fit, FORCES, EPOCH + TimeDelta(20.0, format="jd"))
+    assert state.a - WGS84_A > 200e3
+    assert abs((state.epoch - (EPOCH + TimeDelta(20.0, format="jd"))).to_value("sec")) < 1.0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from deorbit.cli import main
 from deorbit.reentry.validation import classify, score, validate_case
 
@@ -91,3 +93,26 @@ def test_validation_run_reports_every_case_scored_or_excluded_with_a_reason(shar
     assert s["scored"] == 2 and s["excluded"] == 2
     assert s["mean_abs_relative_error"] < 0.10
     assert all(r.natural_days > 50.0 for r in rows if r.status == "ok")
+
+
+def test_a_truth_fit_that_comes_down_before_the_last_set_gives_the_last_set(shared_data):
+    """Starlink 44242: the 2-day truth fit spans the final thrusting descent and its model
+    passes 120 km about 50 min before the last set (2020-08-21T07:11); the object was still
+    in orbit then, so the truth is the last set (remaining time clamped at 0), not a failure.
+    A prediction from that fit is refused with DecayedError."""
+    from deorbit.errors import DecayedError
+    from deorbit.reentry.validation import _truth, classify
+    from deorbit.reentry.window import predict_reentry
+
+    path = next((shared_data / "tle" / "starlink_histories_2020-2026").glob("*44242*"))
+    case = classify(path)
+    assert case.reaches_reentry
+    with pytest.raises(DecayedError, match="before 2020-08-21T07:11"):
+        predict_reentry(
+            list(case.sets),
+            samples=20,
+            window_days=2.0,
+            ground_track=False,
+            manoeuvre_check=False,
+        )
+    assert abs((_truth(case, 20, 1) - case.sets[-1].epoch).to_value("sec")) < 1.0

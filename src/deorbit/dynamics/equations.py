@@ -157,6 +157,13 @@ def averaged_rhs(t: float, y: np.ndarray, p: np.ndarray, grid: tuple, out: np.nd
     m = y[5]
     mu = p[L.MU]
     e = math.sqrt(ex * ex + ey * ey)
+    if not (a > 0.0 and e < 1.0):
+        # an integrator's trial stage far past the end of a fast decay (a <= 0 or an open
+        # orbit, or NaN): no orbit to average over. NaN derivatives make the integrator reject
+        # the step and try a shorter one; an accepted non-finite state is its own error.
+        for j in range(out.shape[0]):
+            out[j] = math.nan
+        return
     argp = math.atan2(ey, ex) if e > 0.0 else 0.0
     eta2 = 1.0 - e * e
     eta = math.sqrt(eta2)

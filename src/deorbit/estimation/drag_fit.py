@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from astropy.time import Time
+from astropy.time import Time, TimeDelta
 
 from deorbit.core.constants import WGS84_A
 from deorbit.core.elements import ElementSet
@@ -34,6 +34,7 @@ from deorbit.dynamics.forces import ForceModel
 from deorbit.errors import DecayedError, DeorbitError, InputError, PropagationError
 from deorbit.estimation.manoeuvres import dedup, detect_manoeuvres, nominal_cda_per_kg
 from deorbit.propagation.averaged import AveragedPropagator
+from deorbit.propagation.events import REENTRY_INTERFACE_ALTITUDE
 from deorbit.propagation.mean_elements import MeanElements, mean_elements
 from deorbit.propagation.sgp4 import osculating_state_at_epoch
 
@@ -469,12 +470,43 @@ def shifted_start(fit: DragFit) -> MeanElements:
 
 
 def fitted_state_at(fit: DragFit, forces: ForceModel, when: TimeLike) -> MeanElements:
-    """Mean elements of the fitted model at ``when`` (after the fit start)."""
+    """Mean elements of the fitted model at ``when`` (after the fit start).
+
+    Raises
+    ------
+    DecayedError
+        The fitted model comes down before ``when``: its mean altitude (a minus the equatorial
+        radius) sinks below the 120 km reentry interface, or the averaged model stops at its
+        floor, first. The sets
+        then do not describe one natural decay up to ``when`` (a final thrusting descent, a
+        bad last set), or the object is down already; a state below the interface is no
+        start for a prediction (its downward crossing would never be seen).
+    """
     t = to_time(when)
     start = shifted_start(fit)
     dt = (t - start.epoch).to_value("sec")
     if dt <= 0:
         return start
     sc = Spacecraft(fit.spacecraft.mass, fit.spacecraft.drag_area * fit.k, fit.spacecraft.cd)
-    tr = AveragedPropagator(forces).propagate(start, sc, dt, stop_below=80e3, output_step=dt)
+    tr = AveragedPropagator(forces).propagate(
+        start, sc, dt, stop_below=80e3, output_step=min(dt, 1800.0)
+    )
+    altitude = tr.y[:, 0] - WGS84_A
+    below = np.flatnonzero(altitude < REENTRY_INTERFACE_ALTITUDE)
+    if below.size or tr.t[-1] < dt - 1.0:
+        if below.size and below[0] > 0:  # the crossing, linear between output points
+            i = int(below[0])
+            t_down = float(
+                np.interp(REENTRY_INTERFACE_ALTITUDE, altitude[[i, i - 1]], tr.t[[i, i - 1]])
+            )
+            where = f"passes the {REENTRY_INTERFACE_ALTITUDE / 1e3:g} km interface"
+        else:
+            t_down = float(tr.t[-1])
+            where = f"reaches {altitude[-1] / 1e3:.0f} km"
+        when_down = start.epoch + TimeDelta(t_down, format="sec")
+        raise DecayedError(
+            f"the fitted decay (drag scale {fit.k:.3g}) {where} at {iso(when_down)}, before "
+            f"{iso(t)}: the sets do not fit one natural decay up to that date, or the object "
+            "is down already"
+        )
     return tr.elements_at(-1)

@@ -35,7 +35,7 @@ from astropy.time import Time, TimeDelta
 
 from deorbit.core.elements import ElementSet
 from deorbit.core.time import iso
-from deorbit.errors import DeorbitError
+from deorbit.errors import DecayedError, DeorbitError
 from deorbit.estimation.manoeuvres import ManoeuvreReport, detect_manoeuvres
 from deorbit.formats.catalog import read_elements
 from deorbit.reentry.window import predict_reentry
@@ -156,16 +156,24 @@ def discover(data_dir: Path, starlink_limit: int | None = None) -> list[Case]:
 
 
 def _truth(case: Case, samples: int, seed: int) -> Time:
+    """The last set's epoch plus the remaining time predicted from it (2-day fit window),
+    or the last set's epoch itself when that fit comes down before it (the remaining time is
+    clamped at 0 either way: the object was still in orbit at its last set)."""
     last = case.sets[-1]
     # the truth is where the history ends, whatever the object did: no manoeuvre trimming
-    pred = predict_reentry(
-        list(case.sets),
-        samples=samples,
-        seed=seed,
-        window_days=2.0,
-        ground_track=False,
-        manoeuvre_check=False,
-    )
+    try:
+        pred = predict_reentry(
+            list(case.sets),
+            samples=samples,
+            seed=seed,
+            window_days=2.0,
+            ground_track=False,
+            manoeuvre_check=False,
+        )
+    except DecayedError:
+        # e.g. Starlink 44242: the 2-day fit spans the final thrusting descent and its model
+        # reaches the interface about 50 min before the last set
+        return last.epoch
     return last.epoch + TimeDelta(max(pred.remaining_days, 0.0), format="jd")
 
 
