@@ -95,9 +95,12 @@ def test_rejection_groups_count_and_span():
 
 def test_reentry_prints_one_line_per_reason(shared_data, capsys):
     # Starlink 44236 (2020-08): a lowering from about 2020-08-06 that the detector does not
-    # resolve; the fit window's split test drops the sets before it (one line for them all)
+    # resolve; the fit window's split test drops the sets before it (one line for them all).
+    # A 4-day window (given) holds the change; the default, half the remaining time, is 2 days
     path = shared_data / "tle/starlink_histories_2020-2026/starlink_44236.tle.gz"
-    code = main(["reentry", str(path), "--at", "2020-08-08T16:23:00Z", "--samples", "20"])
+    code = main(
+        ["reentry", str(path), "--at", "2020-08-08T16:23:00Z", "--samples", "20", "--window", "4"]
+    )
     assert code == 0
     text = capsys.readouterr().out
     lines = [ln for ln in text.splitlines() if "rejected" in ln]
@@ -105,3 +108,14 @@ def test_reentry_prints_one_line_per_reason(shared_data, capsys):
     # one line per reason: as many "rejected" lines as distinct reasons, each with a count
     assert 1 <= len(lines) <= 3
     assert " sets (" in text
+
+
+def test_reentry_of_a_history_whose_fit_comes_down_before_its_last_set(shared_data, capsys):
+    # Starlink 44242: the fit over its last days (a thrusting descent) passes 120 km before
+    # its last set; one line naming the object and both times, exit 2, no traceback
+    path = shared_data / "tle/starlink_histories_2020-2026/starlink_44242.tle.gz"
+    code = main(["reentry", str(path), "--samples", "20"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "NORAD 44242" in err and "before 2020-08-21T07:11:00Z" in err

@@ -28,10 +28,11 @@ def test_samples_are_seeded_and_spread_as_specified():
     lvl1, s1 = _draw_samples(_fit(2.0, 0.02), ["WEAK", "AVERAGE", "STRONG"], 4000, 7, 0.17)
     lvl2, s2 = _draw_samples(_fit(2.0, 0.02), ["WEAK", "AVERAGE", "STRONG"], 4000, 7, 0.17)
     assert np.array_equal(s1, s2) and np.array_equal(lvl1, lvl2)
-    # log-normal with mean k: spread = sqrt(ln(1.17)^2 + ln(1.02)^2)
+    # log-normal with median k: spread = sqrt(ln(1.17)^2 + ln(1.02)^2)
     expected = math.hypot(math.log1p(DENSITY_SIGMA), math.log1p(0.02))
     assert np.std(np.log(s1)) == pytest.approx(expected, rel=0.05)
-    assert np.mean(s1) == pytest.approx(2.0, rel=0.02)
+    assert np.median(s1) == pytest.approx(2.0, rel=0.02)
+    assert np.mean(np.log(s1)) == pytest.approx(math.log(2.0), abs=3 * expected / math.sqrt(4000))
     # AVERAGE drawn half the time, WEAK and STRONG a quarter each
     assert np.mean(lvl1 == 1) == pytest.approx(0.5, abs=0.03)
     assert np.mean(lvl1 == 0) == pytest.approx(0.25, abs=0.03)
@@ -78,6 +79,7 @@ def test_cli_reentry_json_and_files(shared_data, tmp_path, capsys):
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["norad_id"] == 33506 and out["samples"] == 40
+    assert "half the first-pass remaining time" in out["fit_window"]
     assert out["p05"] <= out["median"] <= out["p95"]
     assert json.loads((tmp_path / "reentry.geojson").read_text())["type"] == "FeatureCollection"
     assert json.loads((tmp_path / "reentry.json").read_text())["median"] == out["median"]
@@ -121,3 +123,34 @@ def test_prediction_inside_the_forecast_era_draws_the_three_levels(shared_data):
     assert set(pred.sample_levels) == {"WEAK", "AVERAGE", "STRONG"}
     # only sets up to --at were fitted
     assert pred.fit.end.mjd <= Time("2026-05-13T12:00:00", scale="utc").mjd
+
+
+def test_fit_window_spans_half_the_remaining_time():
+    from deorbit.estimation.drag_fit import remaining_window_days
+
+    assert remaining_window_days(1.0) == 2.0  # the 2-day floor
+    assert remaining_window_days(20.0) == pytest.approx(10.0)
+    assert remaining_window_days(500.0) == 60.0  # the cap
+
+
+def test_omid_median_is_the_fitted_scales_own_reentry_and_the_window_follows_it(shared_data):
+    """Hindcast (one solar level): the ensemble's median is the reentry of the fitted scale
+    itself (median-1 factors), and the fit window is half the remaining time."""
+    from deorbit.formats.catalog import read_elements
+    from deorbit.reentry.window import _nominal_interface_s, environment_for
+
+    sets = read_elements(shared_data / OMID)
+    pred = predict_reentry(sets, at="2009-04-15T00:00:00Z", samples=101, ground_track=False)
+    assert (
+        pred.fit_window.startswith(f"{0.5 * 10:.0f}.") or "half the first-pass" in pred.fit_window
+    )
+    used_days = (pred.fit.end - pred.fit.used[0].epoch).to_value("day")
+    expected_window = 0.5 * float(pred.fit_window.split("remaining time ")[1].split(" d")[0])
+    assert used_days <= expected_window + 1e-6 and used_days > expected_window - 1.5
+    forces = environment_for(pred.as_of).reference
+    t = _nominal_interface_s(pred.start, pred.fit.spacecraft, forces, pred.fit.k, 1e9)
+    nominal = pred.start.epoch.mjd + t / 86400.0
+    # the sample median of 101 draws scatters by ~2 % of the scale: the fitted scale's own
+    # reentry lies between the samples' 40th and 60th percentiles
+    p40, p60 = np.percentile(pred.sample_times.mjd, [40, 60])
+    assert p40 < nominal < p60

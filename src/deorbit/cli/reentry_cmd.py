@@ -84,6 +84,8 @@ def reentry(
         f"k = {fit.k:.3f} ± {fit.sigma_k:.3f} (B = {fit.ballistic_coefficient:.1f} kg/m²), "
         f"{len(fit.used)} sets, rms {fit.rms:.0f} m",
     )
+    if pred.fit_window:
+        t.add_row("  fit window", pred.fit_window)
     for why, n, first, last in rejection_groups(fit.rejected):
         when = iso(first)[:16] if n == 1 else f"{iso(first)[:16]} to {iso(last)[:16]}"
         t.add_row("  rejected", f"{n} set{'s' if n > 1 else ''} ({when}): {why}")

@@ -180,7 +180,9 @@ def _truth(case: Case, samples: int, seed: int) -> Time:
 def clean_days_needed(sets: Sequence[ElementSet]) -> float:
     """Manoeuvre-free days needed before a prediction from the newest of ``sets``: the drag-fit
     window for its altitude (:func:`deorbit.estimation.drag_fit.adaptive_window_days`, the
-    same one the prediction uses) plus :data:`SETTLE_DAYS`."""
+    prediction's first-pass window) plus :data:`SETTLE_DAYS`. The prediction's final window
+    (half the remaining time) can be longer; it never reaches back past a manoeuvre that the
+    fit itself finds in the sets up to the date."""
     from deorbit.core.constants import WGS84_A
     from deorbit.estimation.drag_fit import adaptive_window_days
 

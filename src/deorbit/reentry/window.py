@@ -11,6 +11,14 @@ Uncertainty model (per sample ``i``, seeded ``numpy`` generator):
   probabilities 1/4, 1/2, 1/4 (for hindcasts with observed weather there is one level);
 * fit uncertainty: a log-normal factor with the fit's relative 1-sigma.
 
+The log-normal factors have median 1: the fitted scale is the best estimate of the median, so
+for one solar level the ensemble's median reentry is the fitted scale's own.
+
+The fit window (when not given) spans half the expected remaining time, 2-60 days
+(:func:`deorbit.estimation.drag_fit.remaining_window_days`): a first fit over the altitude-rule
+window gives the remaining time of its nominal trajectory, and the scale is fitted again over
+the window for it (``fit_window`` in the summary says which).
+
 The total drag scale of a sample is ``k_fit x fit factor x density factor``. Long horizons: the
 reentry time as a function of the drag scale is computed on a few nodes per solar level with the
 orbit-averaged propagator down to the 180 km hand-over and the numerical (Cowell) propagator from
@@ -37,7 +45,13 @@ from deorbit.dynamics.forces import ForceModel
 from deorbit.environment.atmosphere import NRLMSIS
 from deorbit.environment.space_weather import CelestrakSpaceWeather, default_space_weather
 from deorbit.errors import DecayedError, InputError, PropagationError, SpaceWeatherRangeError
-from deorbit.estimation.drag_fit import DragFit, fit_from_elements, fitted_state_at
+from deorbit.estimation.drag_fit import (
+    DragFit,
+    FitError,
+    fit_from_elements,
+    fitted_state_at,
+    remaining_window_days,
+)
 from deorbit.formats.geojson import feature_collection, point_feature, track_features
 from deorbit.propagation.averaged import AveragedPropagator, descend_to_handover
 from deorbit.propagation.ensemble import EnsemblePropagator
@@ -124,6 +138,8 @@ class ReentryPrediction:
     impact: tuple[Time, float, float] | None = None
     points: dict[str, tuple[Time, float, float]] = field(default_factory=dict)
     track: tuple[Time, np.ndarray, np.ndarray] | None = None
+    fit_window: str = ""
+    """How the fit window was chosen (given, for the remaining time, or the altitude rule)."""
 
     @property
     def remaining_days(self) -> float:
@@ -142,6 +158,7 @@ class ReentryPrediction:
             "seed": self.seed,
             "mean_altitude_km": (self.start.a - WGS84_A) / 1e3,
             "fit": self.fit.summary(),
+            "fit_window": self.fit_window,
             "interface_altitude_km": REENTRY_INTERFACE_ALTITUDE / 1e3,
             "median": iso(self.median),
             "p05": iso(self.p05),
@@ -193,11 +210,9 @@ def _draw_samples(
     lvl = rng.choice(len(levels), size=n, p=w / w.sum())
     sig_fit = math.log1p(fit.relative_sigma)
     sig_rho = math.log1p(density_sigma)
-    scales = (
-        fit.k
-        * np.exp(sig_fit * z_fit - 0.5 * sig_fit**2)
-        * np.exp(sig_rho * z_rho - 0.5 * sig_rho**2)
-    )
+    # median 1 (not mean 1): the fitted scale is the best estimate of the median, and the
+    # ensemble's median reentry then is the fitted scale's reentry (for one solar level)
+    scales = fit.k * np.exp(sig_fit * z_fit) * np.exp(sig_rho * z_rho)
     return lvl, scales
 
 
@@ -220,6 +235,51 @@ def _node_run(start: MeanElements, sc: Spacecraft, forces: ForceModel, k: float,
     if ev is None:
         raise PropagationError("no reentry within 30 days of the 180 km hand-over")
     return float(hist.t[-1]) + ev.t, arc
+
+
+def _nominal_interface_s(
+    start: MeanElements, sc: Spacecraft, forces: ForceModel, k: float, horizon_s: float
+) -> float:
+    """Interface time (s after ``start``) of one trajectory with drag scale ``k``; inf when
+    it stays up over the horizon."""
+    if start.a * (1 - start.e) - WGS84_A >= HANDOVER_ALTITUDE:
+        return _node_run(start, sc, forces, k, horizon_s)[0]
+    osc = osculating_state(start, 0.0, forces.zonal_degree)
+    arc = NumericalPropagator(forces).propagate(
+        osc, _scaled(sc, k), 60 * 86400.0, events=[INTERFACE], output_step=600.0
+    )
+    ev = arc.event(INTERFACE.label)
+    return math.inf if ev is None else float(ev.t)
+
+
+def _refit_for_remaining(
+    usable: list[ElementSet],
+    first: DragFit,
+    start: MeanElements,
+    forces: ForceModel,
+    as_of: Time,
+    manoeuvre_check: bool,
+    horizon_years: float,
+) -> tuple[DragFit, MeanElements, str]:
+    """The fit again over the window for the expected remaining time
+    (:func:`deorbit.estimation.drag_fit.remaining_window_days`), the remaining time taken from
+    the first fit's (altitude-rule window) nominal trajectory. Keeps the first fit when the
+    object stays up over the horizon or the new window cannot be fitted (too few sets), and
+    says so."""
+    first_days = (first.end - first.used[0].epoch).to_value("day")
+    t_if = _nominal_interface_s(
+        start, first.spacecraft, forces, first.k, horizon_years * 365.25 * 86400.0
+    )
+    if not math.isfinite(t_if):
+        return first, start, f"altitude rule ({first_days:.1f} d of sets): no first-pass reentry"
+    remaining = (start.epoch + TimeDelta(t_if, format="sec") - as_of).to_value("day")
+    window = remaining_window_days(remaining)
+    why = f"{window:.1f} d = half the first-pass remaining time {remaining:.1f} d"
+    try:
+        fit = fit_from_elements(usable, forces, window_days=window, manoeuvre_check=manoeuvre_check)
+        return fit, fitted_state_at(fit, forces, usable[-1].epoch), why
+    except (FitError, DecayedError) as exc:
+        return first, start, f"altitude rule ({first_days:.1f} d of sets): {why} failed: {exc}"
 
 
 def predict_reentry(
@@ -263,7 +323,15 @@ def predict_reentry(
     fit = fit_from_elements(
         usable, env.reference, window_days=window_days, manoeuvre_check=manoeuvre_check
     )
-    start = fitted_state_at(fit, env.reference, last.epoch)
+    try:
+        start = fitted_state_at(fit, env.reference, last.epoch)
+        fit_window = f"{window_days:g} d (given)" if window_days is not None else ""
+        if window_days is None:
+            fit, start, fit_window = _refit_for_remaining(
+                usable, fit, start, env.reference, as_of, manoeuvre_check, horizon_years
+            )
+    except DecayedError as exc:
+        raise DecayedError(f"{last.label}: {exc}") from exc
     levels = list(env.forces)
     lvl, scales = _draw_samples(fit, levels, samples, seed, density_sigma)
     sc = fit.spacecraft
@@ -334,6 +402,7 @@ def predict_reentry(
         median=t0 + TimeDelta(q50, format="sec"),
         p05=t0 + TimeDelta(q05, format="sec"),
         p95=t0 + TimeDelta(q95, format="sec"),
+        fit_window=fit_window,
     )
     if ground_track:
         _add_ground(pred, start, sc, env, scales, q05, q50, q95)
