@@ -141,9 +141,7 @@ def test_omid_median_is_the_fitted_scales_own_reentry_and_the_window_follows_it(
 
     sets = read_elements(shared_data / OMID)
     pred = predict_reentry(sets, at="2009-04-15T00:00:00Z", samples=101, ground_track=False)
-    assert (
-        pred.fit_window.startswith(f"{0.5 * 10:.0f}.") or "half the first-pass" in pred.fit_window
-    )
+    assert "half the first-pass remaining time" in pred.fit_window
     used_days = (pred.fit.end - pred.fit.used[0].epoch).to_value("day")
     expected_window = 0.5 * float(pred.fit_window.split("remaining time ")[1].split(" d")[0])
     assert used_days <= expected_window + 1e-6 and used_days > expected_window - 1.5
@@ -154,3 +152,20 @@ def test_omid_median_is_the_fitted_scales_own_reentry_and_the_window_follows_it(
     # reentry lies between the samples' 40th and 60th percentiles
     p40, p60 = np.percentile(pred.sample_times.mjd, [40, 60])
     assert p40 < nominal < p60
+
+
+def test_final_days_keep_the_first_fit_when_the_window_is_the_same(shared_data):
+    """One day before Omid's last set: the altitude rule and half the remaining time both
+    give the 2-day floor, and the prediction's fit is the 2-day fit itself (not fitted twice
+    to the same result)."""
+    from deorbit.estimation.drag_fit import fit_from_elements
+    from deorbit.formats.catalog import read_elements
+    from deorbit.reentry.window import environment_for
+
+    sets = read_elements(shared_data / OMID)
+    at = "2009-04-23T12:00:00Z"
+    pred = predict_reentry(sets, at=at, samples=20, ground_track=False)
+    assert pred.fit_window.startswith("2.0 d = half the first-pass remaining time")
+    usable = [s for s in sets if s.epoch.mjd <= pred.as_of.mjd]
+    again = fit_from_elements(usable, environment_for(pred.as_of).reference, window_days=2.0)
+    assert pred.fit.k == again.k and pred.fit.used == again.used

@@ -48,6 +48,7 @@ from deorbit.errors import DecayedError, InputError, PropagationError, SpaceWeat
 from deorbit.estimation.drag_fit import (
     DragFit,
     FitError,
+    adaptive_window_days,
     fit_from_elements,
     fitted_state_at,
     remaining_window_days,
@@ -220,13 +221,15 @@ def _scaled(sc: Spacecraft, k: float) -> Spacecraft:
     return Spacecraft(sc.mass, sc.drag_area * k, sc.cd)
 
 
-def _node_run(start: MeanElements, sc: Spacecraft, forces: ForceModel, k: float, horizon_s: float):
-    """Averaged to the hand-over, numerical to the interface: (interface time s after start or
-    inf, final numerical trajectory or None)."""
+def _node_run(
+    start: MeanElements, sc: Spacecraft, forces: ForceModel, k: float, horizon_s: float
+) -> float:
+    """Averaged to the hand-over, numerical to the interface: the interface time (s after
+    ``start``), inf when the horizon comes first."""
     sck = _scaled(sc, k)
     hist = descend_to_handover(start, sck, forces, horizon_s, HANDOVER_ALTITUDE)
     if not hist.stopped_by_event:  # the horizon came first
-        return math.inf, None
+        return math.inf
     osc = osculating_state(hist.elements_at(-1), 0.0, forces.zonal_degree)
     arc = NumericalPropagator(forces).propagate(
         osc, sck, 30 * 86400.0, events=[INTERFACE], output_step=60.0
@@ -234,7 +237,7 @@ def _node_run(start: MeanElements, sc: Spacecraft, forces: ForceModel, k: float,
     ev = arc.event(INTERFACE.label)
     if ev is None:
         raise PropagationError("no reentry within 30 days of the 180 km hand-over")
-    return float(hist.t[-1]) + ev.t, arc
+    return float(hist.t[-1]) + ev.t
 
 
 def _nominal_interface_s(
@@ -243,7 +246,7 @@ def _nominal_interface_s(
     """Interface time (s after ``start``) of one trajectory with drag scale ``k``; inf when
     it stays up over the horizon."""
     if start.a * (1 - start.e) - WGS84_A >= HANDOVER_ALTITUDE:
-        return _node_run(start, sc, forces, k, horizon_s)[0]
+        return _node_run(start, sc, forces, k, horizon_s)
     osc = osculating_state(start, 0.0, forces.zonal_degree)
     arc = NumericalPropagator(forces).propagate(
         osc, _scaled(sc, k), 60 * 86400.0, events=[INTERFACE], output_step=600.0
@@ -255,6 +258,7 @@ def _nominal_interface_s(
 def _refit_for_remaining(
     usable: list[ElementSet],
     first: DragFit,
+    first_window: float,
     start: MeanElements,
     forces: ForceModel,
     as_of: Time,
@@ -263,9 +267,10 @@ def _refit_for_remaining(
 ) -> tuple[DragFit, MeanElements, str]:
     """The fit again over the window for the expected remaining time
     (:func:`deorbit.estimation.drag_fit.remaining_window_days`), the remaining time taken from
-    the first fit's (altitude-rule window) nominal trajectory. Keeps the first fit when the
-    object stays up over the horizon or the new window cannot be fitted (too few sets), and
-    says so."""
+    the first fit's (over ``first_window`` days, the altitude rule) nominal trajectory. Keeps
+    the first fit when the new window is the same (the same sets: the same fit), when the
+    object stays up over the horizon or when the new window cannot be fitted (too few sets),
+    and says so."""
     first_days = (first.end - first.used[0].epoch).to_value("day")
     t_if = _nominal_interface_s(
         start, first.spacecraft, forces, first.k, horizon_years * 365.25 * 86400.0
@@ -275,6 +280,8 @@ def _refit_for_remaining(
     remaining = (start.epoch + TimeDelta(t_if, format="sec") - as_of).to_value("day")
     window = remaining_window_days(remaining)
     why = f"{window:.1f} d = half the first-pass remaining time {remaining:.1f} d"
+    if window == first_window:
+        return first, start, why
     try:
         fit = fit_from_elements(usable, forces, window_days=window, manoeuvre_check=manoeuvre_check)
         return fit, fitted_state_at(fit, forces, usable[-1].epoch), why
@@ -320,15 +327,28 @@ def predict_reentry(
     last = usable[-1]
     as_of = to_time(at) if at is not None else last.epoch
     env = environment_for(as_of, hindcast)
+    # the first pass: the given window, or the altitude rule (fit_from_elements' own default)
+    first_window = (
+        window_days
+        if window_days is not None
+        else adaptive_window_days(last.semi_major_axis - WGS84_A)
+    )
     fit = fit_from_elements(
-        usable, env.reference, window_days=window_days, manoeuvre_check=manoeuvre_check
+        usable, env.reference, window_days=first_window, manoeuvre_check=manoeuvre_check
     )
     try:
         start = fitted_state_at(fit, env.reference, last.epoch)
         fit_window = f"{window_days:g} d (given)" if window_days is not None else ""
         if window_days is None:
             fit, start, fit_window = _refit_for_remaining(
-                usable, fit, start, env.reference, as_of, manoeuvre_check, horizon_years
+                usable,
+                fit,
+                first_window,
+                start,
+                env.reference,
+                as_of,
+                manoeuvre_check,
+                horizon_years,
             )
     except DecayedError as exc:
         raise DecayedError(f"{last.label}: {exc}") from exc
@@ -368,11 +388,9 @@ def predict_reentry(
                 continue
             lo, hi = float(scales[sel].min()), float(scales[sel].max())
             nodes = np.geomspace(lo, hi, NODES_PER_LEVEL) if hi > lo * 1.0001 else np.array([lo])
-            times = []
-            for kn in nodes:
-                tn, _arc = _node_run(start, sc, env.forces[lv], float(kn), horizon)
-                times.append(tn)
-            times = np.array(times)
+            times = np.array(
+                [_node_run(start, sc, env.forces[lv], float(kn), horizon) for kn in nodes]
+            )
             if nodes.size == 1:
                 t_if[sel] = times[0]
             else:
