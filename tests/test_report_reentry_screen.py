@@ -106,3 +106,25 @@ def test_cli_screen_out_writes_json_csv_and_report(shared_data, tmp_path, capsys
     text = (out / "report.html").read_text(encoding="utf-8")
     check_offline_page(text, screen_report.SECTIONS)
     assert "33506" in text
+
+
+def test_samples_that_stay_up_are_null_in_reentry_json(tmp_path):
+    """A sample that does not come down within the horizon (NaN time) is written as null (an
+    astropy strftime of the NaN time raised ValueError, so ``reentry --out`` crashed), and the
+    report counts it in the ensemble without drawing it."""
+    import numpy as np
+    from astropy.time import Time, TimeDelta
+
+    from deorbit.cli.reentry_cmd import sample_times_iso
+
+    t = Time("2009-04-25T00:00:00", scale="utc") + TimeDelta(
+        np.array([0.0, np.nan, 3600.0]), format="sec"
+    )
+    assert sample_times_iso(t) == ["2009-04-25T00:00:00Z", None, "2009-04-25T01:00:00Z"]
+    out = make_reentry_folder(tmp_path / "r")
+    data = json.loads((out / "reentry.json").read_text())
+    data["sample_times"][:3] = [None, None, None]
+    (out / "reentry.json").write_text(json.dumps(data))
+    text = write_reentry_report(out).read_text(encoding="utf-8")
+    assert check_offline_page(text, reentry_report.SECTIONS) == 2
+    assert "80 ensemble samples, 3 not down within the prediction horizon." in text

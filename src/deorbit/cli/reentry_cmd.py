@@ -7,7 +7,9 @@ import math
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
+from astropy.time import Time
 from rich.table import Table
 
 from deorbit.cli._app import app, console
@@ -32,6 +34,14 @@ from deorbit.reentry.window import predict_reentry
 
 def _write_json(path: Path, data: dict) -> None:
     write_json_atomic(path, data, indent=1)
+
+
+def sample_times_iso(times: Time) -> list[str | None]:
+    """ISO 8601 UTC strings of an ensemble's 120 km interface times; None for a sample that
+    does not come down within the prediction horizon (its time is NaN)."""
+    up = ~(np.isfinite(times.jd1) & np.isfinite(times.jd2))
+    down = iter(iso(times[~up]) if (~up).any() else [])
+    return [None if u else str(next(down)) for u in up]
 
 
 @app.command()
@@ -68,7 +78,7 @@ def reentry(
         from deorbit.report import write_reentry_report
 
         # the file also keeps every sample's interface time (the report's histogram)
-        samples_utc = [t + "Z" for t in pred.sample_times.utc.strftime("%Y-%m-%dT%H:%M:%S")]
+        samples_utc = sample_times_iso(pred.sample_times)
         _write_json(out / "reentry.json", {**summary, "sample_times": samples_utc})
         write_geojson(out / "reentry.geojson", pred.geojson())
         write_reentry_report(out)

@@ -82,7 +82,8 @@ def _window(page: Page, r: dict) -> None:
                 nbinsx=min(60, max(10, len(t) // 4)),
             )
         )
-        cdf = np.arange(1, len(t) + 1) / len(t)
+        # over the whole ensemble: a sample that stays up (null) counts as later than all
+        cdf = np.arange(1, len(t) + 1) / len(times)
         fig.add_trace(
             go.Scatter(
                 x=t,
@@ -105,13 +106,17 @@ def _window(page: Page, r: dict) -> None:
                 "showgrid": False,
             }
         )
-        body_note = f"{len(t)} ensemble samples."
+        up = len(times) - len(t)
+        body_note = f"{len(times)} ensemble samples" + (
+            f", {up} not down within the prediction horizon." if up else "."
+        )
     else:
+        quantiles = [pd.Timestamp(x) for _, x, _ in lines if x]
         fig = go.Figure()
         fig.add_trace(
             go.Scatter(
-                x=[pd.Timestamp(x) for _, x, _ in lines if x],
-                y=[0, 0, 0],
+                x=quantiles,
+                y=[0] * len(quantiles),
                 mode="markers",
                 marker={"size": 12, "color": "#222"},
                 name="window",
