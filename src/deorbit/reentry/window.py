@@ -39,7 +39,6 @@ from deorbit.core.constants import WGS84_A
 from deorbit.core.elements import ElementSet
 from deorbit.core.frames import subpoint
 from deorbit.core.spacecraft import Spacecraft
-from deorbit.core.state import State
 from deorbit.core.time import TimeLike, iso, to_time
 from deorbit.dynamics.forces import ForceModel
 from deorbit.environment.atmosphere import NRLMSIS
@@ -361,7 +360,7 @@ def predict_reentry(
     if perigee < HANDOVER_ALTITUDE:
         method = "numerical ensemble (final days)"
         try:
-            osc = osculating_state(start, 0.0)
+            osc = osculating_state(start, 0.0, env.reference.zonal_degree)
         except DecayedError as exc:
             raise DecayedError(f"{last.label}: {exc}") from exc
         for j, lv in enumerate(levels):
@@ -475,7 +474,7 @@ def _trajectory(start, sc, forces, k, keep_from, to_surface):
     sck = _scaled(sc, k)
     perigee = start.a * (1 - start.e) - WGS84_A
     if perigee < HANDOVER_ALTITUDE:
-        osc = osculating_state(start, 0.0)
+        osc = osculating_state(start, 0.0, forces.zonal_degree)
     else:
         hist = descend_to_handover(start, sck, forces, 25 * 365.25 * 86400.0, HANDOVER_ALTITUDE)
         t_stop = float(hist.t[-1])
@@ -495,8 +494,3 @@ def _trajectory(start, sc, forces, k, keep_from, to_surface):
         if ev is not None:
             impact = (ev.time, ev.y[:3])
     return arc.times, arc.r, impact
-
-
-def prediction_state(pred: ReentryPrediction) -> State:
-    """Osculating TEME state of the prediction's start (for plots and reports)."""
-    return osculating_state(pred.start, 0.0)
