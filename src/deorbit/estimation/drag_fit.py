@@ -32,7 +32,13 @@ from deorbit.core.state import State
 from deorbit.core.time import TimeLike, iso, to_time
 from deorbit.dynamics.forces import ForceModel
 from deorbit.errors import DecayedError, DeorbitError, InputError, PropagationError
-from deorbit.estimation.manoeuvres import dedup, detect_manoeuvres, nominal_cda_per_kg
+from deorbit.estimation.manoeuvres import (
+    CHANGE_CHI2,
+    CHANGE_FACTOR,
+    dedup,
+    detect_manoeuvres,
+    nominal_cda_per_kg,
+)
 from deorbit.propagation.averaged import AveragedPropagator
 from deorbit.propagation.events import REENTRY_INTERFACE_ALTITUDE
 from deorbit.propagation.mean_elements import MeanElements, mean_elements
@@ -51,14 +57,15 @@ MAX_SETS = 40
 SPLIT_MIN_SETS = 8
 """The fit window is tested for a change of the decay rate when it holds this many sets (two
 parts of at least 4, the minimum of one fit)."""
-SPLIT_FACTOR = 2.0
+SPLIT_FACTOR = CHANGE_FACTOR
 """Two parts of one fit window whose drag scales differ by more than this factor do not hold
 one natural decay: the same factor that makes a change point in the manoeuvre detector
 (:data:`deorbit.estimation.manoeuvres.CHANGE_FACTOR`; a thruster lowering or holding an orbit
 changes the apparent scale by a factor of several, natural decay by tens of percent)."""
-SPLIT_SIGMA = 5.0
-"""... and by more than this many sigma of the two fitted scales (the detector's chi-square 25
-for a change point), so that short noisy parts (the ISS loses ~10 m/day) never split."""
+SPLIT_SIGMA = math.sqrt(CHANGE_CHI2)
+"""... and by more than this many sigma of the two fitted scales (5: the detector's
+chi-square 25 for a change point), so that short noisy parts (the ISS loses ~10 m/day) never
+split."""
 
 
 class FitError(PropagationError):
