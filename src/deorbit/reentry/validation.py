@@ -376,11 +376,6 @@ class DecayCheck:
         return self.predict_start
 
     @property
-    def k(self) -> float:
-        """The fitted scale (this stretch)."""
-        return self.k_fit
-
-    @property
     def error(self) -> float:
         """(predicted - observed) / observed decay, fit on this stretch."""
         return (self.predicted_m - self.observed_m) / self.observed_m
