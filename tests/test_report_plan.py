@@ -80,6 +80,27 @@ def test_traffic_without_schedule_draws_crew_aboard(tmp_path):
     assert '"name":"crew aboard USOS"' in body and '"name":"crew aboard ROS"' in body
 
 
+def test_final_arc_from_an_earth_fixed_oem(tmp_path):
+    """The map's fallback track reads the final OEM through formats.oem.read_oem_fixed: an
+    ITRF arc is drawn too; a frame that cannot be made Earth-fixed is an error naming it."""
+    from astropy.time import Time
+
+    from deorbit.formats.oem import write_oem
+    from test_report_fixtures import circular_arc
+
+    out = make_plan_folder(tmp_path / "p", full=False)
+    times, r, v = circular_arc(Time("2030-09-16T01:13:50", scale="utc"))
+    write_oem(out / "final_average.oem", times, r, v, frame="ITRS")
+    text = write_plan_report(out).read_text(encoding="utf-8")
+    assert text.count('"name":"AVERAGE final arc (OEM)"') == 2  # world map and close-up
+    write_oem(out / "final_average.oem", times, r, v, frame="GCRS")
+    with pytest.raises(ReportError, match=r"final_average\.oem: cannot read the OEM: .*'GCRF'"):
+        write_plan_report(out)
+    with pytest.raises(ReportError) as exc:
+        write_plan_report(out)
+    assert str(exc.value).count("final_average.oem") == 1
+
+
 def test_rebuild_replaces_the_page(full_report):
     out, _ = full_report
     (out / "report.html").write_text("old")

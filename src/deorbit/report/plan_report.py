@@ -38,6 +38,7 @@ from deorbit.report.results import (
     read_json,
     read_parquet,
     read_results_json,
+    reading_error,
     require_columns,
 )
 from deorbit.report.theme import ZONE, level_colour, style
@@ -55,15 +56,6 @@ SECTIONS = (
     "inputs",
 )
 """Section ids of a plan report, in page order."""
-
-KEY_MILESTONES = (
-    "lowering starts",
-    "USDV docks",
-    "last crew leaves",
-    "final sequence starts",
-    "final burn",
-    "entry interface 120 km",
-)
 
 
 def _levels(summary: dict, path: Path) -> list[dict]:
@@ -240,7 +232,7 @@ def _traffic_section(page: Page, out: Path, levels: list[dict]) -> None:
         try:
             schedule = read_schedule(sched_path)
         except DeorbitError as exc:
-            raise ReportError(f"cannot read the traffic schedule: {exc}", sched_path) from None
+            raise reading_error("cannot read the traffic schedule", exc, sched_path) from None
         fig = gantt_figure(schedule)
         style(fig, height=720)
         fig.update_layout(title=None, margin={"t": 30})
@@ -299,13 +291,13 @@ _VEHICLE_COLS = (
 def _budget_section(page: Page, levels: list[dict]) -> None:
     rows = []
     fig = go.Figure()
-    vehicles: list[str] = []
+    budgets = {}  # vehicle -> propellant budget (kg), the last level's where they differ
     for k, lv in enumerate(levels):
         name = str(lv["level"])
         accounts = [a for a in lv.get("vehicles") or [] if isinstance(a, dict)]
         for a in accounts:
-            v = str(a.get("vehicle", "?"))
-            vehicles += [v] if v not in vehicles else []
+            if a.get("propellant_budget_kg") is not None:
+                budgets[a.get("vehicle")] = a["propellant_budget_kg"]
             short = a.get("shortfall_kg") or 0.0
             rows.append(
                 [
@@ -313,7 +305,7 @@ def _budget_section(page: Page, levels: list[dict]) -> None:
                         f'<span class="swatch" style="--c:{level_colour(name, k)}"></span>'
                         f"{esc(name)}"
                     ),
-                    v,
+                    str(a.get("vehicle", "?")),
                 ]
                 + [a.get(key) for key, _ in _VEHICLE_COLS[:-1]]
                 + [
@@ -337,11 +329,6 @@ def _budget_section(page: Page, levels: list[dict]) -> None:
     if not rows:
         page.add("budgets", "Δv and propellant budgets", missing("no vehicle accounts"))
         return
-    budgets = {}
-    for lv in levels:
-        for a in lv.get("vehicles") or []:
-            if isinstance(a, dict) and a.get("propellant_budget_kg") is not None:
-                budgets[a.get("vehicle")] = a["propellant_budget_kg"]
     fig.add_trace(
         go.Scatter(
             x=list(budgets),
@@ -367,19 +354,21 @@ def _budget_section(page: Page, levels: list[dict]) -> None:
 
 
 def _final_track_from_oem(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    from deorbit.core.frames import subpoint
-    from deorbit.formats.oem import read_oem
+    """Longitudes and latitudes (deg) of an OEM's ground track; None when the file is absent
+    or holds fewer than two states."""
+    from deorbit.core.geodesy import ecef_to_geodetic
+    from deorbit.formats.oem import read_oem_fixed
 
     if not path.is_file():
         return None
     try:
-        times, r, _v, meta = read_oem(path)
+        times, r_fixed, _meta = read_oem_fixed(path)
     except (DeorbitError, ValueError, OSError) as exc:
-        raise ReportError(f"cannot read the OEM: {exc}", path) from None
-    if meta.get("REF_FRAME", "TEME").upper() != "TEME" or len(times) < 2:
+        raise reading_error("cannot read the OEM", exc, path) from None
+    if len(times) < 2:
         return None
-    lat, lon, _alt = subpoint(times, r)
-    return np.asarray(lon), np.asarray(lat)
+    lat, lon, _alt = ecef_to_geodetic(r_fixed)
+    return np.degrees(lon), np.degrees(lat)
 
 
 def _maps_section(page: Page, out: Path, levels: list[dict], finals: dict) -> None:

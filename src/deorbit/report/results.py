@@ -16,6 +16,14 @@ class ReportError(InputError):
     """A results folder that cannot be reported on (not a results folder, or a broken file)."""
 
 
+def reading_error(what: str, exc: Exception, path: Path) -> ReportError:
+    """The ReportError for a file that a reader refused: ``what`` and the reader's reason,
+    naming the file (and line) once (an InputError's own message already names them)."""
+    if isinstance(exc, InputError):
+        return ReportError(f"{what}: {exc.message}", exc.source or path, exc.line)
+    return ReportError(f"{what}: {exc}", path)
+
+
 def read_json(path: Path) -> Any | None:
     """The parsed JSON of ``path``; None when the file is absent."""
     if not path.is_file():
