@@ -321,6 +321,9 @@ def test_results_folder_exports_name_broken_files(tmp_path):
     with pytest.raises(InputError, match="FeatureCollection") as exc:
         write_level_exports(tmp_path)
     assert "footprint_weak.geojson" in str(exc.value)
+    (tmp_path / "footprint_weak.geojson").write_text('{"type": "FeatureCollection"}')
+    with pytest.raises(InputError, match="'features' list"):
+        write_level_exports(tmp_path)
     (tmp_path / "footprint_weak.geojson").write_text('{"type":\n "FeatureCollection",,}')
     with pytest.raises(InputError, match="not JSON") as exc:
         read_geojson(tmp_path / "footprint_weak.geojson")

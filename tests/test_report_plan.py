@@ -140,6 +140,14 @@ def test_broken_files_are_named(tmp_path):
     (out / "trajectory.parquet").write_text("not parquet")
     with pytest.raises(ReportError, match=r"trajectory\.parquet"):
         write_plan_report(out)
+    (out / "trajectory.parquet").unlink()
+    fp = out / "footprint_average.geojson"
+    fp.write_text('{"type": "FeatureCollection", "features": {"a": 1}}')
+    with pytest.raises(ReportError, match=r"footprint_average\.geojson: .*'features' list"):
+        write_plan_report(out)
+    fp.write_text('{"type":\n "FeatureCollection",,}')
+    with pytest.raises(ReportError, match=r"footprint_average\.geojson:2: not JSON"):
+        write_plan_report(out)
     assert not (out / "report.html").exists()
 
 

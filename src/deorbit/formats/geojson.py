@@ -85,7 +85,7 @@ def write_geojson(path: str | Path, collection: dict) -> Path:
 
 def read_geojson(path: str | Path) -> dict:
     """The FeatureCollection in ``path``; InputError naming the file (and the line, for broken
-    JSON) when it cannot be read or is not a FeatureCollection."""
+    JSON) when it cannot be read or is not a FeatureCollection with a ``features`` list."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -94,4 +94,6 @@ def read_geojson(path: str | Path) -> dict:
         raise InputError(f"not JSON: {exc.msg}", str(path), exc.lineno) from None
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError("expected a GeoJSON FeatureCollection", str(path))
+    if not isinstance(data.get("features"), list):
+        raise InputError("a GeoJSON FeatureCollection needs a 'features' list", str(path))
     return data

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from deorbit.errors import InputError
+from deorbit.formats import geojson
 
 
 class ReportError(InputError):
@@ -46,13 +47,14 @@ def read_results_json(results_dir: Path, name: str, what: str) -> tuple[Path, Pa
 
 
 def read_geojson(path: Path) -> dict | None:
-    """A GeoJSON FeatureCollection from ``path``; None when absent."""
-    data = read_json(path)
-    if data is None:
+    """A GeoJSON FeatureCollection from ``path`` (:func:`deorbit.formats.geojson.read_geojson`);
+    None when absent."""
+    if not path.is_file():
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise ReportError("not a GeoJSON FeatureCollection (no 'features' list)", path)
-    return data
+    try:
+        return geojson.read_geojson(path)
+    except InputError as exc:
+        raise ReportError(exc.message, exc.source, exc.line) from None
 
 
 def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame | None:
