@@ -82,11 +82,10 @@ def trajectory_packet(
     times: Time,
     r_fixed: np.ndarray,
     colour: Rgba = KIND_COLOURS["ground track"],
-    description: str | None = None,
-    trail_s: float | None = None,
 ) -> dict:
     """Sampled Earth-fixed positions ``r_fixed`` (N, 3) m at ``times``: a point moving along a
-    path (Lagrange interpolation of degree 5, as Cesium's examples use for orbits)."""
+    path (Lagrange interpolation of degree 5, as Cesium's examples use for orbits) that trails
+    the whole arc behind it."""
     r = np.asarray(r_fixed, dtype=float)
     if r.ndim != 2 or r.shape[1] != 3 or r.shape[0] != len(times):
         raise InputError(f"trajectory {packet_id!r}: positions must be (N, 3) with N = times")
@@ -98,7 +97,7 @@ def trajectory_packet(
     if np.any(np.diff(t) <= 0):
         raise InputError(f"trajectory {packet_id!r}: times must increase strictly")
     samples = np.column_stack([t, r])
-    packet = {
+    return {
         "id": packet_id,
         "name": name,
         "availability": f"{_stamp(times[0])}/{_stamp(times[-1])}",
@@ -115,14 +114,11 @@ def trajectory_packet(
             "material": {"solidColor": {"color": _colour(colour)}},
             "width": 2,
             "leadTime": 0,
-            "trailTime": float(trail_s if trail_s is not None else t[-1]),
+            "trailTime": float(t[-1]),
             "resolution": 30,
         },
         "label": {"text": name, "pixelOffset": {"cartesian2": [12, 0]}, "scale": 0.5},
     }
-    if description:
-        packet["description"] = description
-    return packet
 
 
 def _cartographic(coords: Iterable[Sequence[float]]) -> list[float]:

@@ -27,16 +27,15 @@ def level_colour(level: str, index: int = 0) -> str:
     return LEVEL_COLOURS.get(level.upper(), OTHER_COLOURS[index % len(OTHER_COLOURS)])
 
 
-def style(fig: go.Figure, height: int = 420, title: str | None = None) -> go.Figure:
-    """Apply the report's layout to ``fig`` (white background, light grid, system font)."""
+def style(fig: go.Figure, height: int = 420) -> go.Figure:
+    """Apply the report's layout to ``fig`` (white background, light grid, system font; no
+    title: the report's section headings name the figures)."""
     fig.update_layout(
         template="plotly_white",
         height=height,
-        margin={"l": 60, "r": 20, "t": 50 if title else 20, "b": 50},
+        margin={"l": 60, "r": 20, "t": 20, "b": 50},
         font={"family": FONT, "size": 13, "color": "#222"},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         hoverlabel={"font": {"family": FONT}},
     )
-    if title:
-        fig.update_layout(title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}})
     return fig
