@@ -131,11 +131,7 @@ def add_polygon(
     dash: str | None = None,
 ) -> None:
     """Polygons given as exterior rings of [lon, lat] degree pairs, filled translucent."""
-    lon: list[float | None] = []
-    lat: list[float | None] = []
-    for ring in rings:
-        lon += [float(p[0]) for p in ring] + [None]
-        lat += [float(p[1]) for p in ring] + [None]
+    lon, lat = _joined(np.asarray(ring, dtype=float) for ring in rings if len(ring))
     if not lon:
         return
     r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
