@@ -19,7 +19,6 @@ def merged_schedule(
     reentry: dt.datetime | None = None,
     decrew: dt.datetime | None = None,
     generate: bool = True,
-    time_limit_s: float = 2.0,
 ) -> Schedule:
     """The bundled history, continued by the generator (``deorbit traffic plan``'s default
     request; ``reentry``/``decrew`` override its dates) unless ``generate`` is False.
@@ -30,12 +29,8 @@ def merged_schedule(
     history = load_history()
     if not generate:
         return history.sorted()
-    kwargs: dict = {"history": history, "time_limit_s": time_limit_s}
-    if reentry is not None:
-        kwargs["reentry"] = reentry
-    if decrew is not None:
-        kwargs["decrew"] = decrew
-    future = plan(PlanRequest(**kwargs))
+    dates = {"reentry": reentry} if reentry is not None else {}
+    future = plan(PlanRequest(history=history, decrew=decrew, **dates))
     ids = {f.id for f in future.flights}
     flights = [f for f in history.flights if f.id not in ids] + list(future.flights)
     merged = replace(
