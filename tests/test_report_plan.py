@@ -173,14 +173,9 @@ def test_labels_carry_units():
     assert label("pieces") == "pieces"
 
 
-@pytest.fixture(scope="module")
-def real_plan(plan_average):
-    return plan_average
-
-
-def test_real_plan_folder_reports(real_plan):
+def test_real_plan_folder_reports(plan_average):
     """The files `deorbit plan` really writes (whatever subset of them) make a report."""
-    text = write_report(real_plan).read_text(encoding="utf-8")
+    text = write_report(plan_average).read_text(encoding="utf-8")
     n = check_offline_page(text, SECTIONS)
     assert n >= 4  # milestones, descent, budgets, world map of the final arc at least
     assert "AVERAGE" in text and "fig-map-world" in text

@@ -37,6 +37,7 @@ def convert_file(src: Path, to: str, out: Path | None = None) -> Path:
         fc = read_geojson(src)
         if to == "kml":
             return kml.write_kml(out, kml.geojson_to_kml(fc, src.stem))
+        # features on the ground have no time; the document packet still needs a clock
         t0 = to_time("2000-01-01T00:00:00Z")
         packets = [czml.document_packet(src.stem, t0, t0 + TimeDelta(3600, format="sec"))]
         return czml.write_czml(out, packets + czml.geojson_packets(fc, src.stem))
