@@ -240,6 +240,9 @@ def test_bad_inputs_are_named(iss):
     with pytest.raises(InputError, match="thrust"):
         disp = {"thrust": Dispersion("normal", 0.0, 1e-3)}  # ~half the draws negative
         run_final_phase(plan, sc, forces, frags, SPOUA_PROXY, 10, dispersions=disp)
+    with pytest.raises(InputError, match="'density_scale' drew a non-positive value for sample"):
+        disp = {"density_scale": Dispersion("normal", 0.0, 1e-3)}
+        run_final_phase(plan, sc, forces, frags, SPOUA_PROXY, 10, dispersions=disp)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -209,10 +209,7 @@ def test_samples_are_independent_of_their_neighbours(perm):
     p = np.array(perm)
     ens = EnsemblePropagator(forces)
     a = ens.propagate(st0.epoch, r, v, BURN_SC, 1500.0, burns=burns, density_scale=scale)
-    permuted = SampleBurns(
-        burns.start[p], burns.duration[p], burns.thrust[p], burns.isp[p], burns.direction[p]
-    )
     b = ens.propagate(
-        st0.epoch, r[p], v[p], BURN_SC, 1500.0, burns=permuted, density_scale=scale[p]
+        st0.epoch, r[p], v[p], BURN_SC, 1500.0, burns=burns.take(p), density_scale=scale[p]
     )
     np.testing.assert_array_equal(a.y[p], b.y)

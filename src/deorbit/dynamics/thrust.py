@@ -110,6 +110,12 @@ class ImpulsiveBurn:
             raise BurnError(f"{self.name}: frame must be one of {FRAMES}, got {self.frame!r}")
         object.__setattr__(self, "direction", _unit(self.direction, self.name))
 
+    @property
+    def end(self) -> float:
+        """When the impulse is over, s after the epoch: its ``time`` (as :attr:`FiniteBurn.end`
+        for a finite burn)."""
+        return self.time
+
     def propellant(self, initial_mass: float) -> float:
         """Propellant consumed by a stack of ``initial_mass`` kg, kg."""
         return propellant_for_dv(initial_mass, self.delta_v, self.isp)

@@ -139,6 +139,11 @@ class Engine:
         )
 
 
+def _apogee_speed(ra: float, rp: float) -> float:
+    """Speed (m/s) at apogee radius ``ra`` of an orbit with perigee radius ``rp`` (vis-viva)."""
+    return math.sqrt(2.0 * GM_EARTH * rp / (ra * (ra + rp)))
+
+
 def perigee_lowering_delta_v(r: np.ndarray, v: np.ndarray, target_perigee: float) -> float:
     """Impulsive retrograde Δv (m/s) at position ``r`` that puts the vacuum perigee at
     ``target_perigee`` m above the equatorial radius (vis-viva; the burn point becomes apogee)."""
@@ -146,8 +151,7 @@ def perigee_lowering_delta_v(r: np.ndarray, v: np.ndarray, target_perigee: float
     rp = WGS84_A + target_perigee
     if not 0 < rp < rn:
         raise InputError(f"target perigee {target_perigee / 1e3:g} km is not below the stack")
-    v_new = math.sqrt(2.0 * GM_EARTH * rp / (rn * (rn + rp)))
-    return max(float(np.linalg.norm(v)) - v_new, 0.0)
+    return max(float(np.linalg.norm(v)) - _apogee_speed(rn, rp), 0.0)
 
 
 @dataclass
@@ -222,10 +226,6 @@ def _effective_perigee(entry: EntryResult, name: str) -> float:
         return math.nan
     rp, _ = perigee_apogee_radius(ev.y[:3], ev.y[3:6])
     return float(rp) - WGS84_A
-
-
-def _burn_end(b: FiniteBurn | ImpulsiveBurn) -> float:
-    return b.end if isinstance(b, FiniteBurn) else b.time
 
 
 @dataclass
@@ -363,7 +363,7 @@ def plan_final_burn(
     """
     fragments = fragments or default_iss_fragments()
     lowering = list(lowering_burns)
-    t_free = max([earliest] + [_burn_end(b) for b in lowering])
+    t_free = max([earliest] + [b.end for b in lowering])
     coast, lat, lon, ground_speed = _coast(
         state, spacecraft, forces, lowering, t_free + search_window
     )
@@ -421,11 +421,6 @@ def plan_final_burn(
 
 
 # -- perigee-lowering series and cross-track control ------------------------------------------
-
-
-def _apogee_speed(ra: float, rp: float) -> float:
-    """Speed (m/s) at apogee radius ``ra`` of an orbit with perigee radius ``rp`` (vis-viva)."""
-    return math.sqrt(2.0 * GM_EARTH * rp / (ra * (ra + rp)))
 
 
 def plan_lowering_burns(
@@ -621,10 +616,11 @@ def plan_final_phase(
     hi = min(hi, top)
     series_perigee = min(series_perigee, hi)
     target_t = first + final_after
-    until = target_t + window + 3 * 3600.0
 
     def coast_end(start: float) -> float:
         return start + final_after + window + 3 * 3600.0
+
+    until = coast_end(first)
 
     def coast_for(h: float, start: float):
         if h > rp_mean:
@@ -903,7 +899,7 @@ def failure_cases(
     pieces = fragments.pieces()
     inclination = state.keplerian().i
     e_unc = uncontrolled_expectation(pieces["area"], inclination)
-    others = [b for b in plan.burns if b is not plan.final_burn]
+    others = plan.lowering_burns
     out = []
     for name, frac, thrust_frac in FAILURE_MODES:
         burn = failure_burn(plan.final_burn, frac)

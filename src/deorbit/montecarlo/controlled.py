@@ -423,13 +423,6 @@ def _polyline(lat: np.ndarray, lon: np.ndarray, order: np.ndarray) -> tuple[np.n
     return pla, (plo + np.pi) % (2 * np.pi) - np.pi
 
 
-def _sub(b: SampleBurns, idx: np.ndarray) -> SampleBurns:
-    """The burns of samples ``idx``."""
-    return SampleBurns(
-        b.start[idx], b.duration[idx], b.thrust[idx], b.isp[idx], b.direction[idx], b.frame, b.name
-    )
-
-
 def _check_propellant(s: _Setup, burn: SampleBurns, idx: np.ndarray, mass: np.ndarray) -> None:
     """Each sample's burn within the propellant it has left (BurnError naming the sample)."""
     left = s.stack.propellant - (s.stack.mass - mass)
@@ -473,7 +466,7 @@ def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
         coast = EnsemblePropagator(s.forces, rtol=COAST_RTOL)
 
         def fly(burn: SampleBurns, until: float, live: np.ndarray, prop=ens, scale=None):
-            _check_propellant(s, _sub(burn, np.flatnonzero(live)), idx[live], y[live, 6])
+            _check_propellant(s, burn.take(np.flatnonzero(live)), idx[live], y[live, 6])
             return prop.propagate(
                 s.epoch,
                 y[:, :3],
@@ -493,13 +486,13 @@ def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
         # the dispersed lowering series and the coast, stage by stage
         for series_burn, until in zip(s.series, s.series_until, strict=True):
             live = outcome == 0
-            res = fly(_sub(series_burn, idx), until, live, coast)
+            res = fly(series_burn.take(idx), until, live, coast)
             early = live & np.array([name is not None for name in res.event_name])
             outcome[early] = OUTCOME_EARLY
             y = np.where(live[:, None], res.y, y)
             t_now = until
         live = outcome == 0
-        final = _sub(s.burns, idx)
+        final = s.burns.take(idx)
         if s.retarget is not None and s.series:
             predicted = fly(final, s.until, live, scale=np.ones(m))
             final = replace(final, start=final.start + _retiming(s, predicted))
@@ -594,6 +587,19 @@ def _run_block(setup: _Setup, idx: np.ndarray) -> _Block:
     )  # fmt: skip
 
 
+def _require_positive(drawn: dict[str, np.ndarray], seed: int, what: str = "") -> None:
+    """InputError naming the dispersion and the first sample (of ``what``) whose drawn value
+    is not finite and > 0."""
+    for name, values in drawn.items():
+        bad = ~(np.isfinite(values) & (values > 0.0))
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"dispersion {name!r} drew a non-positive value for sample #{j}{what} "
+                f"(seed {seed}): use a narrower spread"
+            )
+
+
 def _dispersed_burn(
     burn: FiniteBurn, disp: dict[str, Dispersion], n: int, seed: int, suffix: str
 ) -> tuple[SampleBurns, dict[str, np.ndarray]]:
@@ -606,14 +612,7 @@ def _dispersed_burn(
     duration = burn.duration * d.get("burn_magnitude" + suffix, one)
     thrust = burn.thrust * d.get("thrust" + suffix, one)
     pointing = d.get("pointing" + suffix, 0.0 * one)
-    for name, values in (("burn_magnitude", duration), ("thrust", thrust)):
-        bad = ~(np.isfinite(values) & (values > 0.0))
-        if bad.any():
-            j = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"dispersion {name!r} drew a non-positive value for sample #{j} of {burn.name!r} "
-                f"(seed {seed}): use a narrower spread"
-            )
+    _require_positive({"burn_magnitude": duration, "thrust": thrust}, seed, f" of {burn.name!r}")
     azimuth = stream(seed, "pointing_azimuth" + suffix).uniform(0.0, 2.0 * np.pi, n)
     direction = _tilt(np.asarray(burn.direction, dtype=float), pointing, azimuth)
     sb = SampleBurns(
@@ -657,20 +656,11 @@ def _setup(
     rho = s.get("density_scale", one)
     h_b = s.get("breakup_altitude", np.full(n, plan.entry.breakup_altitude))
     beta_f = s.get("fragment_beta", one)
-    for name, values in (
-        ("density_scale", rho),
-        ("fragment_beta", beta_f),
-        ("breakup_altitude", h_b),
-    ):
-        bad = ~(np.isfinite(values) & (values > 0.0))
-        if bad.any():
-            j = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"dispersion {name!r} drew a non-positive value for sample #{j} "
-                f"(seed {seed}): use a narrower spread"
-            )
+    _require_positive(
+        {"density_scale": rho, "fragment_beta": beta_f, "breakup_altitude": h_b}, seed
+    )
     traj = plan.entry.trajectory
-    others = [x for x in plan.burns if x is not burn]
+    others = plan.lowering_burns
     series: list[SampleBurns] = []
     series_until: list[float] = []
     retiming = None
@@ -703,14 +693,7 @@ def _setup(
                 _ground_speed(traj, burn.start),
             )
     else:
-        after = max(
-            [0.0]
-            + [
-                x.end if isinstance(x, FiniteBurn) else x.time
-                for x in others
-                if (x.end if isinstance(x, FiniteBurn) else x.time) <= burn.start
-            ]
-        )
+        after = max([0.0] + [x.end for x in others if x.end <= burn.start])
         wanted = float(burns.start.min()) - LEAD_TIME
         if wanted < after:
             raise InputError(

@@ -155,6 +155,18 @@ class SampleBurns:
             burn.name,
         )
 
+    def take(self, idx: np.ndarray) -> SampleBurns:
+        """The burns of samples ``idx`` (indices or a boolean mask), in that order."""
+        return SampleBurns(
+            self.start[idx],
+            self.duration[idx],
+            self.thrust[idx],
+            self.isp[idx],
+            self.direction[idx],
+            self.frame,
+            self.name,
+        )
+
     def checked(self, n: int) -> SampleBurns:
         """The arrays as float arrays of length ``n``, unit directions; raises
         :class:`BurnError` naming the first bad sample."""
