@@ -126,7 +126,9 @@ def test_results_folder_holds_the_final_phase_files(plan_out, final):
     assert {f["case"] for f in final["failures"]} >= {"not executed", "stopped halfway"}
     for f in final["failures"]:
         assert {"case", "outcome", "casualty_expectation", "foreign_land_km"} <= set(f)
-    assert isinstance(final["montecarlo"], dict)
+    mc = final["montecarlo"]
+    assert mc["n"] >= 1 and sum(mc["outcomes"].values()) == mc["n"]
+    assert mc["zone"] == final["zone"]["name"]
 
 
 def test_geojson_files_are_feature_collections(plan_out):

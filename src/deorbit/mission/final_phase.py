@@ -163,10 +163,6 @@ class FinalPhaseReport:
         }
 
 
-def _zone(scenario: Scenario) -> TargetZone:
-    return zone_named(scenario.phases.final.zone)
-
-
 def run_final_phase_for_level(
     scenario: Scenario,
     result: LevelResult,
@@ -191,7 +187,7 @@ def run_final_phase_for_level(
         why = result.final_phase_error or "the final sequence was not flown"
         raise InfeasibleError(f"{result.level}: final phase infeasible: {why}", None)
     fragments = fragments or default_iss_fragments()
-    zone = _zone(scenario)
+    zone = zone_named(fin.zone)
     n = fin.montecarlo_samples if samples is None else samples
     if n < 1:
         raise InfeasibleError(f"the Monte Carlo needs at least 1 sample, got {n}", None)
