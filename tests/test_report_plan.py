@@ -130,8 +130,8 @@ def test_not_a_results_folder(tmp_path, capsys):
 def test_broken_files_are_named(tmp_path):
     out = tmp_path / "bad"
     out.mkdir()
-    (out / "summary.json").write_text("{not json")
-    with pytest.raises(ReportError, match=r"summary\.json"):
+    (out / "summary.json").write_text('{"levels":\n not json')
+    with pytest.raises(ReportError, match=r"summary\.json:2: not JSON"):
         write_plan_report(out)
     (out / "summary.json").write_text(json.dumps({"levels": "AVERAGE"}))
     with pytest.raises(ReportError, match="'levels' must be a list"):

@@ -31,8 +31,10 @@ def read_json(path: Path) -> Any | None:
         return None
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(f"cannot read {path.name}: {exc}", path) from None
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"not JSON: {exc.msg}", path, exc.lineno) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReportError(f"cannot read it: {exc}", path) from None
 
 
 def read_results_json(results_dir: Path, name: str, what: str) -> tuple[Path, Path, Any]:
