@@ -138,7 +138,7 @@ def test_broken_files_are_named(tmp_path):
         write_plan_report(out)
     make_plan_folder(out, full=False)
     (out / "trajectory.parquet").write_text("not parquet")
-    with pytest.raises(ReportError, match=r"trajectory\.parquet"):
+    with pytest.raises(ReportError, match=r"trajectory\.parquet: not a readable Parquet file"):
         write_plan_report(out)
     (out / "trajectory.parquet").unlink()
     fp = out / "footprint_average.geojson"

@@ -66,7 +66,7 @@ def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame | None:
     try:
         return pd.read_csv(path, **kwargs)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise ReportError(f"cannot read {path.name}: {exc}", path) from None
+        raise ReportError(f"not a readable CSV file: {exc}", path) from None
 
 
 def read_parquet(path: Path) -> pd.DataFrame | None:
@@ -76,7 +76,7 @@ def read_parquet(path: Path) -> pd.DataFrame | None:
     try:
         return pd.read_parquet(path)
     except (OSError, ValueError) as exc:
-        raise ReportError(f"cannot read {path.name}: {exc}", path) from None
+        raise ReportError(f"not a readable Parquet file: {exc}", path) from None
 
 
 def require_columns(df: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
