@@ -20,6 +20,7 @@ from astropy.time import Time, TimeDelta
 
 from deorbit.errors import InputError
 from deorbit.formats.atomic import write_text_atomic
+from deorbit.formats.jsonfile import read_json_file
 
 CZML_VERSION = "1.0"
 """The CZML version Cesium reads (CZML Guide: the document packet's ``version``)."""
@@ -233,12 +234,7 @@ def write_czml(path: str | Path, packets: Sequence[dict]) -> Path:
 
 def read_czml(path: str | Path) -> list[dict]:
     """Read and check a CZML document."""
-    try:
-        packets = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read CZML: {exc}", str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", str(path), exc.lineno) from None
+    packets = read_json_file(path, "CZML")
     check_czml(packets)
     return packets
 

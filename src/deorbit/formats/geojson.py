@@ -7,7 +7,6 @@ the map the wrong way round.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from deorbit.errors import InputError
 from deorbit.formats.atomic import write_json_atomic
+from deorbit.formats.jsonfile import read_json_file
 
 
 def split_antimeridian(lon_deg: np.ndarray, lat_deg: np.ndarray) -> list[np.ndarray]:
@@ -86,12 +86,7 @@ def write_geojson(path: str | Path, collection: dict) -> Path:
 def read_geojson(path: str | Path) -> dict:
     """The FeatureCollection in ``path``; InputError naming the file (and the line, for broken
     JSON) when it cannot be read or is not a FeatureCollection with a ``features`` list."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read GeoJSON: {exc}", str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not JSON: {exc.msg}", str(path), exc.lineno) from None
+    data = read_json_file(path, "GeoJSON")
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError("expected a GeoJSON FeatureCollection", str(path))
     if not isinstance(data.get("features"), list):

@@ -232,7 +232,7 @@ def _traffic_section(page: Page, out: Path, levels: list[dict]) -> None:
         try:
             schedule = read_schedule(sched_path)
         except DeorbitError as exc:
-            raise reading_error("cannot read the traffic schedule", exc, sched_path) from None
+            raise reading_error(exc, sched_path, "cannot read the traffic schedule") from None
         fig = gantt_figure(schedule)
         style(fig, height=720)
         fig.update_layout(title=None, margin={"t": 30})
@@ -364,7 +364,7 @@ def _final_track_from_oem(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     try:
         times, r_fixed, _meta = read_oem_fixed(path)
     except (DeorbitError, ValueError, OSError) as exc:
-        raise reading_error("cannot read the OEM", exc, path) from None
+        raise reading_error(exc, path, "cannot read the OEM") from None
     if len(times) < 2:
         return None
     lat, lon, _alt = ecef_to_geodetic(r_fixed)

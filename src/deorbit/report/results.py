@@ -3,7 +3,6 @@ missing file into ``None`` and a broken one into a :class:`ReportError` naming t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +10,20 @@ import pandas as pd
 
 from deorbit.errors import InputError
 from deorbit.formats import geojson
+from deorbit.formats.jsonfile import read_json_file
 
 
 class ReportError(InputError):
     """A results folder that cannot be reported on (not a results folder, or a broken file)."""
 
 
-def reading_error(what: str, exc: Exception, path: Path) -> ReportError:
-    """The ReportError for a file that a reader refused: ``what`` and the reader's reason,
-    naming the file (and line) once (an InputError's own message already names them)."""
+def reading_error(exc: Exception, path: Path, what: str = "") -> ReportError:
+    """The ReportError for the file ``path`` that a reader refused: ``what`` (when given) and
+    the reader's reason, naming the file (and line) once (an InputError names them itself)."""
+    prefix = f"{what}: " if what else ""
     if isinstance(exc, InputError):
-        return ReportError(f"{what}: {exc.message}", exc.source or path, exc.line)
-    return ReportError(f"{what}: {exc}", path)
+        return ReportError(prefix + exc.message, exc.source or path, exc.line)
+    return ReportError(prefix + str(exc), path)
 
 
 def read_json(path: Path) -> Any | None:
@@ -30,11 +31,9 @@ def read_json(path: Path) -> Any | None:
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ReportError(f"not JSON: {exc.msg}", path, exc.lineno) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportError(f"cannot read it: {exc}", path) from None
+        return read_json_file(path)
+    except InputError as exc:
+        raise reading_error(exc, path) from None
 
 
 def read_results_json(results_dir: Path, name: str, what: str) -> tuple[Path, Path, Any]:
@@ -56,7 +55,7 @@ def read_geojson(path: Path) -> dict | None:
     try:
         return geojson.read_geojson(path)
     except InputError as exc:
-        raise ReportError(exc.message, exc.source, exc.line) from None
+        raise reading_error(exc, path) from None
 
 
 def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame | None:
