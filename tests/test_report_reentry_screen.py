@@ -108,6 +108,7 @@ def test_cli_screen_out_writes_json_csv_and_report(shared_data, tmp_path, capsys
     assert "33506" in text
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # erfa, NaN time
 def test_samples_that_stay_up_are_null_in_reentry_json(tmp_path):
     """A sample that does not come down within the horizon (NaN time) is written as null (an
     astropy strftime of the NaN time raised ValueError, so ``reentry --out`` crashed), and the
