@@ -329,3 +329,24 @@ def test_cli_montecarlo_bad_input_is_one_line(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "--samples" in err and "Traceback" not in err
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.floats(-179.9, -178.0) | st.floats(178.0, 179.9), st.floats(-60.0, 60.0))
+def test_envelope_next_to_the_antimeridian_is_cut_there(aim_lon, aim_lat):
+    """RFC 7946 3.1.9: a contour that passes +-180 is cut there; every longitude stays in
+    [-180, 180] and the pieces, shifted back, cover what the unwrapped contour covered."""
+    from deorbit.formats.geojson import wrap_polygons
+    from deorbit.montecarlo.envelope import contour_features, to_lonlat
+
+    rng = np.random.default_rng(1)
+    along, cross = rng.normal(0.0, 400e3, 400), rng.normal(0.0, 30e3, 400)
+    lat0, lon0, az = np.radians(aim_lat), np.radians(aim_lon), np.radians(90.0)
+    feats = contour_features(along, cross, lat0, lon0, az, (0.9,))
+    geom = shapely.geometry.shape(feats[0]["geometry"])
+    lo, _, hi, _ = geom.bounds
+    assert -180.0 <= lo and hi <= 180.0
+    assert geom.geom_type == "MultiPolygon"  # 400 km east-west of a point < 2 deg from 180
+    unwrapped = to_lonlat(hdr_regions(along, cross, (0.9,))[0.9], lat0, lon0, az)
+    assert wrap_polygons(unwrapped).area == pytest.approx(unwrapped.area, rel=1e-9)
+    assert geom.area == pytest.approx(unwrapped.area, rel=1e-3)  # 1e-5 deg rounding

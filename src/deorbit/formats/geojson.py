@@ -45,6 +45,27 @@ def split_antimeridian(lon_deg: np.ndarray, lat_deg: np.ndarray) -> list[np.ndar
     return [p for p in pieces if len(p) >= 2]
 
 
+def wrap_polygons(geom):
+    """A shapely (Multi)Polygon in (lon, lat) degrees whose longitudes are unwrapped (they may
+    pass +-180, e.g. around an aim point next to the antimeridian), cut at +-180 and shifted
+    back into [-180, 180] as RFC 7946 section 3.1.9 asks. Geometries inside [-180, 180] come
+    back unchanged."""
+    import shapely
+    from shapely import affinity
+
+    lo, _, hi, _ = geom.bounds
+    if lo >= -180.0 and hi <= 180.0:
+        return geom
+    parts = []
+    for shift in range(-2, 3):  # unwrapped longitudes stay within two turns
+        window = shapely.box(-180.0 + 360.0 * shift, -90.0, 180.0 + 360.0 * shift, 90.0)
+        piece = geom.intersection(window)
+        if not piece.is_empty:
+            parts.append(affinity.translate(piece, xoff=-360.0 * shift))
+    polygons = [g for part in parts for g in getattr(part, "geoms", [part]) if g.area > 0]
+    return shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
+
+
 def track_features(
     lon_deg: np.ndarray,
     lat_deg: np.ndarray,

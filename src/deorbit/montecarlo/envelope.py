@@ -26,6 +26,7 @@ from scipy.ndimage import gaussian_filter
 
 from deorbit.core.geodesy import destination
 from deorbit.errors import InputError
+from deorbit.formats.geojson import wrap_polygons
 
 GRID_CELLS = 160
 """Grid cells along each axis of the local plane."""
@@ -101,14 +102,15 @@ def contour_features(
     azimuth: float,
     levels: Sequence[float],
 ) -> list[dict]:
-    """GeoJSON features (property ``level``, and the area in km^2) of the nested regions."""
+    """GeoJSON features (property ``level``, and the area in km^2) of the nested regions; a
+    region that passes the antimeridian is cut there (a MultiPolygon)."""
     regions = hdr_regions(along, cross, levels)
     a = np.asarray(along, dtype=float).ravel()
     c = np.asarray(cross, dtype=float).ravel()
     feats = []
     for level, region in sorted(regions.items(), reverse=True):
         inside = shapely.contains_xy(region, a, c) | shapely.touches(region, shapely.points(a, c))
-        geo = to_lonlat(region, lat0, lon0, azimuth)
+        geo = wrap_polygons(to_lonlat(region, lat0, lon0, azimuth))
         mapped = shapely.geometry.mapping(geo)
         feats.append(
             {
