@@ -30,6 +30,7 @@ samples run numerically at once through :class:`EnsemblePropagator`.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -404,6 +405,10 @@ def predict_reentry(
     if not np.isfinite(q95):
         q95 = float(np.nanmax(t_if[finite]))
     t0 = start.epoch
+    with warnings.catch_warnings():
+        # NaN marks the samples that stay up over the horizon; erfa warns about NaN dates
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sample_times = t0 + TimeDelta(np.where(finite, t_if, np.nan), format="sec")
     pred = ReentryPrediction(
         label=last.label,
         norad_id=last.norad_id,
@@ -413,7 +418,7 @@ def predict_reentry(
         weather=env.weather,
         method=method,
         seed=seed,
-        sample_times=t0 + TimeDelta(np.where(finite, t_if, np.nan), format="sec"),
+        sample_times=sample_times,
         sample_levels=np.array([levels[i] for i in lvl]),
         sample_scales=scales,
         median=t0 + TimeDelta(q50, format="sec"),
