@@ -133,3 +133,26 @@ def test_averaged_propagation_stops_cleanly_at_its_floor():
     assert hist.events[-1][0] == AVERAGING_FLOOR_EVENT
     assert hist.stop_reason.startswith(AVERAGING_FLOOR_EVENT)
     assert 90e3 < hist.perigee_altitude[-1] < 101e3
+
+
+def test_a_dense_object_below_the_hand_over_is_followed_to_the_interface():
+    # 20 t, 1 m^2 from 190 km: past the 180 km hand-over in about 16 days, then more than 100
+    # days of numerical arc (longer than the first arcs tried) to 120 km
+    state = _state(190.0)
+    sc = Spacecraft(20_000.0, 1.0, 2.2)
+    res = lifetime(state, sc, ForceModel(Exponential()))
+    num = NumericalPropagator(ForceModel(Exponential())).propagate(
+        state, sc, 365 * 86400.0, events=[AltitudeCrossing(120e3)], output_step=-1
+    )
+    assert res.days is not None
+    assert res.days - res.mean_history.t[-1] / 86400.0 > 30.0
+    numerical_days = num.t[-1] / 86400.0
+    assert abs(res.days - numerical_days) / numerical_days < 0.01
+
+
+def test_a_horizon_that_ends_below_the_hand_over_says_no_reentry():
+    state = _state(190.0)
+    res = lifetime(state, Spacecraft(20_000.0, 1.0, 2.2), ForceModel(Exponential()), 0.2)
+    assert res.reentry is None and res.days is None
+    assert res.stop_reason.startswith("no reentry within 0.2 years")
+    assert res.final_arc is not None

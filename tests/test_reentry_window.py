@@ -8,11 +8,13 @@ import math
 import numpy as np
 import pytest
 from astropy.time import Time
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deorbit.cli import main
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.estimation.drag_fit import DragFit
-from deorbit.reentry.window import DENSITY_SIGMA, _draw_samples, predict_reentry
+from deorbit.reentry.window import DENSITY_SIGMA, _draw_samples, predict_reentry, scale_for_time
 
 OMID = "tle/decayed/omid_33506_2009-004A_2009-02_2009-04.tle"
 # Omid (2009-004A) decayed on 2009-04-25 (Space-Track SATCAT decay date; also McDowell's
@@ -38,6 +40,26 @@ def test_samples_are_seeded_and_spread_as_specified():
     assert np.mean(lvl1 == 0) == pytest.approx(0.25, abs=0.03)
 
 
+@settings(max_examples=50, deadline=None)
+@given(
+    power=st.floats(0.5, 2.0),
+    target=st.floats(-1.0, 1.0),
+)
+def test_scale_for_time_inverts_a_monotone_reentry_law(power, target):
+    """Reentry time t = c / k**p within the samples: the scale comes back from the time
+    (log-log interpolation is exact for a power law); beyond them t ~ 1/k from the end."""
+    k = np.geomspace(0.5, 2.0, 9)
+    t = 1e6 / k**power
+    inside = 1e6 * np.exp(target * math.log(2.0) * power)  # the time of scale 2**-target
+    assert scale_for_time(k, t, inside) == pytest.approx(2.0**-target, rel=1e-9)
+    later = t.max() * 1.5
+    assert scale_for_time(k, t, later) == pytest.approx(k.min() / 1.5, rel=1e-9)
+    # samples that stay up (inf) carry no time and are left out
+    assert scale_for_time(np.append(k, 0.01), np.append(t, np.inf), inside) == pytest.approx(
+        2.0**-target, rel=1e-9
+    )
+
+
 def test_omid_window_contains_the_decay_and_is_reproducible(shared_data):
     from deorbit.formats.catalog import read_elements
 
@@ -47,6 +69,11 @@ def test_omid_window_contains_the_decay_and_is_reproducible(shared_data):
     assert a.median == b.median and a.p05 == b.p05
     assert a.p05 < a.median < a.p95
     assert a.p05.mjd - 0.5 <= OMID_DECAY.mjd <= a.p95.mjd + 0.5
+    # the trajectories behind the interface points come down at the percentiles they stand
+    # for (within 2 % of the remaining time: the nodes' log-log interpolation)
+    for key, when in (("p05", a.p05), ("p50", a.median), ("p95", a.p95)):
+        remaining = when.mjd - a.as_of.mjd
+        assert abs(a.points[key][0].mjd - when.mjd) < 0.02 * remaining, key
     # only sets up to --at were used
     assert a.fit.end.mjd <= Time("2009-04-20T00:00:00", scale="utc").mjd
     gj = a.geojson()

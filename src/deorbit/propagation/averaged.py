@@ -49,7 +49,12 @@ AVERAGING_FLOOR = 100e3
 the decay per revolution is far beyond what orbit averaging describes."""
 AVERAGING_FLOOR_EVENT = "lowest altitude 100 km (averaging floor)"
 FINAL_ARC_DAYS = (4.0, 30.0)
-"""Lengths (days) of the numerical arc tried after the hand-over, shortest first."""
+"""Lengths (days) of the numerical arc tried after the hand-over, shortest first; when both
+end above the interface the arc runs on to the end of the horizon."""
+FINAL_ARC_POINTS = 100_000
+"""Most output points kept on the numerical arc after the hand-over (a long arc, months for
+a very dense object, is sampled more coarsely; the crossing itself is found by the event
+search, not the output step)."""
 ECCENTRIC_HANDOVER_MARGIN = 70e3
 """An orbit whose lowest point reaches the hand-over altitude goes on with the averaged model
 while its mean altitude (a - R_eq) is more than this (m) above the hand-over altitude (mean
@@ -395,8 +400,6 @@ def lifetime(
     ------
     DecayedError
         The mean orbit is not closed or its perigee is already under the ground.
-    PropagationError
-        The numerical arc does not reach ``altitude`` within 30 days of the hand-over.
     """
     mean = mean_elements(state, forces.zonal_degree)
     horizon = horizon_years * SECONDS_PER_YEAR
@@ -408,22 +411,42 @@ def lifetime(
     osc = osculating_state(hist.elements_at(-1), 0.0, forces.zonal_degree)
     # only the time of the crossing matters here: the averaged model's coarser grid serves
     numerical = NumericalPropagator(forces, grid_spacing=AVERAGED_GRID_SPACING)
-    # below the hand-over altitude a few days remain: try a short arc first (a cheap grid)
-    arc = None
-    for days in FINAL_ARC_DAYS:
-        arc = numerical.propagate(
-            osc,
-            spacecraft,
-            days * 86400.0,
-            events=[AltitudeCrossing(altitude, -1, True, "reentry interface")],
-            output_step=30.0,
-        )
-        if arc.event("reentry interface") is not None:
-            break
-    assert arc is not None
-    ev = arc.event("reentry interface")
+    crossing = AltitudeCrossing(altitude, -1, True, "reentry interface")
+    arc = final_arc(numerical, osc, spacecraft, horizon - float(hist.t[-1]), crossing, 30.0)
+    ev = arc.event(crossing.label)
     if ev is None:
-        raise PropagationError(
-            f"no reentry within 30 days of the hand-over at {handover_altitude / 1e3:g} km"
+        return LifetimeResult(
+            None,
+            altitude,
+            hist,
+            arc,
+            f"no reentry within {horizon_years:g} years (below the "
+            f"{handover_altitude / 1e3:g} km hand-over at {iso(arc.epoch)}, still up at the end)",
         )
     return LifetimeResult(ev.time, altitude, hist, arc, f"reentry interface at {iso(ev.time)}")
+
+
+def final_arc(
+    numerical: NumericalPropagator,
+    osc: State,
+    spacecraft: Spacecraft,
+    remaining_s: float,
+    crossing: AltitudeCrossing,
+    output_step: float,
+) -> Trajectory:
+    """The numerical arc from the hand-over state ``osc`` until ``crossing`` (the reentry
+    interface) or for ``remaining_s`` s (the rest of the horizon), whichever comes first.
+
+    Most objects cross within days: arcs of :data:`FINAL_ARC_DAYS` are tried first (short
+    ones are cheap), then the whole rest of the horizon, with the output step (s) widened so
+    that at most :data:`FINAL_ARC_POINTS` points are kept."""
+    lengths = [d * 86400.0 for d in FINAL_ARC_DAYS if d * 86400.0 < remaining_s]
+    lengths.append(max(remaining_s, 0.0))
+    arc = None
+    for length in lengths:
+        step = max(output_step, length / FINAL_ARC_POINTS)
+        arc = numerical.propagate(osc, spacecraft, length, events=[crossing], output_step=step)
+        if arc.event(crossing.label) is not None:
+            break
+    assert arc is not None
+    return arc

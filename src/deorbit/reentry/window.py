@@ -54,7 +54,7 @@ from deorbit.estimation.drag_fit import (
     remaining_window_days,
 )
 from deorbit.formats.geojson import feature_collection, point_feature, track_features
-from deorbit.propagation.averaged import AveragedPropagator, descend_to_handover
+from deorbit.propagation.averaged import AveragedPropagator, descend_to_handover, final_arc
 from deorbit.propagation.ensemble import EnsemblePropagator
 from deorbit.propagation.events import REENTRY_INTERFACE_ALTITUDE, AltitudeCrossing
 from deorbit.propagation.mean_elements import MeanElements, osculating_state
@@ -65,6 +65,9 @@ LEVEL_WEIGHTS = {"WEAK": 0.25, "AVERAGE": 0.5, "STRONG": 0.25}
 HANDOVER_ALTITUDE = 180e3
 NODES_PER_LEVEL = 7
 TRACK_DAYS = 3.0
+FINAL_DAYS_LIMIT = 60.0
+"""Days the numerical ensemble runs when the mean perigee is already below the hand-over
+(samples still up then count as staying up)."""
 INTERFACE = AltitudeCrossing(REENTRY_INTERFACE_ALTITUDE, -1, True, "reentry interface")
 
 
@@ -231,13 +234,11 @@ def _node_run(
     if not hist.stopped_by_event:  # the horizon came first
         return math.inf
     osc = osculating_state(hist.elements_at(-1), 0.0, forces.zonal_degree)
-    arc = NumericalPropagator(forces).propagate(
-        osc, sck, 30 * 86400.0, events=[INTERFACE], output_step=60.0
+    arc = final_arc(
+        NumericalPropagator(forces), osc, sck, horizon_s - float(hist.t[-1]), INTERFACE, 60.0
     )
     ev = arc.event(INTERFACE.label)
-    if ev is None:
-        raise PropagationError("no reentry within 30 days of the 180 km hand-over")
-    return float(hist.t[-1]) + ev.t
+    return math.inf if ev is None else float(hist.t[-1]) + ev.t
 
 
 def _nominal_interface_s(
@@ -248,9 +249,7 @@ def _nominal_interface_s(
     if start.a * (1 - start.e) - WGS84_A >= HANDOVER_ALTITUDE:
         return _node_run(start, sc, forces, k, horizon_s)
     osc = osculating_state(start, 0.0, forces.zonal_degree)
-    arc = NumericalPropagator(forces).propagate(
-        osc, _scaled(sc, k), 60 * 86400.0, events=[INTERFACE], output_step=600.0
-    )
+    arc = final_arc(NumericalPropagator(forces), osc, _scaled(sc, k), horizon_s, INTERFACE, 600.0)
     ev = arc.event(INTERFACE.label)
     return math.inf if ev is None else float(ev.t)
 
@@ -373,7 +372,7 @@ def predict_reentry(
                 np.repeat(osc.r[None], sel.size, 0),
                 np.repeat(osc.v[None], sel.size, 0),
                 sc,
-                60 * 86400.0,
+                FINAL_DAYS_LIMIT * 86400.0,
                 density_scale=scales[sel],
                 events=[INTERFACE],
             )
@@ -398,9 +397,12 @@ def predict_reentry(
                     t_if[sel] = np.exp(np.interp(np.log(scales[sel]), np.log(nodes), np.log(times)))
     finite = np.isfinite(t_if)
     if finite.sum() < samples / 2:
-        raise PropagationError(
-            f"{last.label}: fewer than half the samples reenter within {horizon_years:g} years"
+        within = (
+            f"{FINAL_DAYS_LIMIT:g} days (perigee already below the hand-over)"
+            if perigee < HANDOVER_ALTITUDE
+            else f"{horizon_years:g} years"
         )
+        raise PropagationError(f"{last.label}: fewer than half the samples reenter within {within}")
     q05, q50, q95 = np.percentile(np.where(finite, t_if, np.inf), [5, 50, 95])
     if not np.isfinite(q95):
         q95 = float(np.nanmax(t_if[finite]))
@@ -427,25 +429,27 @@ def predict_reentry(
         fit_window=fit_window,
     )
     if ground_track:
-        _add_ground(pred, start, sc, env, scales, q05, q50, q95)
+        _add_ground(pred, start, sc, env, t_if, q05, q50, q95)
     return pred
 
 
-def _add_ground(pred, start, sc, env, scales, q05, q50, q95) -> None:
+def _add_ground(pred, start, sc, env, t_if, q05, q50, q95) -> None:
     """Ground track over the window and the interface/impact points, from numerical
     trajectories of the nominal environment with the drag scales whose reentry times are the
-    5th, 50th and 95th percentiles (reentry time ~ 1/k near the nominal: k_q = k_med t50 / t_q).
+    5th, 50th and 95th percentiles (:func:`scale_for_time`).
     The p95 trajectory is still in orbit over the whole window: its ground track over the window
     is where the object can come down. The p50 trajectory continues to the surface (impact)."""
     forces = env.reference
-    k_med = float(np.median(scales))
+    ref = next(name for name, f in env.forces.items() if f is forces)
+    own = pred.sample_levels == ref
+    k05, k50, k95 = (scale_for_time(pred.sample_scales[own], t_if[own], q) for q in (q05, q50, q95))
     # at most the last TRACK_DAYS of the window are flown numerically (the track over a longer
     # window covers every longitude between the inclination limits anyway)
     track_from = max(pred.p05, pred.p95 - TimeDelta(TRACK_DAYS, format="jd"))
     try:
-        t, r, _ = _trajectory(start, sc, forces, k_med * q50 / q95, track_from, to_surface=False)
-        t50, r50, impact = _trajectory(start, sc, forces, k_med, None, to_surface=True)
-        t05, r05, _ = _trajectory(start, sc, forces, k_med * q50 / q05, None, to_surface=False)
+        t, r, _ = _trajectory(start, sc, forces, k95, track_from, to_surface=False)
+        t50, r50, impact = _trajectory(start, sc, forces, k50, None, to_surface=True)
+        t05, r05, _ = _trajectory(start, sc, forces, k05, None, to_surface=False)
     except (DecayedError, PropagationError):
         return
     keep = t >= track_from
@@ -463,6 +467,28 @@ def _add_ground(pred, start, sc, env, scales, q05, q50, q95) -> None:
         ti, ri = impact
         lat, lon, _ = subpoint(ti, ri[None])
         pred.impact = (ti, float(lat[0]), float(lon[0]))
+
+
+def scale_for_time(scales: np.ndarray, times: np.ndarray, target: float) -> float:
+    """The drag scale whose reentry comes ``target`` s after the start, from the samples
+    (``scales``, their reentry ``times`` in s, inf for those that stay up) of one environment.
+
+    Within one environment the reentry time falls monotonically with the scale: interpolated
+    in log-log between the samples; beyond them (or with fewer than two that come down)
+    extrapolated from the nearest one with reentry time ~ 1/scale. The 1/scale rule alone is
+    poor over long horizons through a solar cycle (Thor-Ablestar debris from 1999, 337 days to
+    go: its 5 % trajectory came down two weeks after the 5 % time)."""
+    ok = np.isfinite(times) & (times > 0)
+    k, t = scales[ok], times[ok]
+    if k.size == 0:  # none came down: no information on the time
+        return float(np.median(scales))
+    order = np.argsort(t)
+    lt, lk = np.log(t[order]), np.log(k[order])
+    x = math.log(target)
+    if k.size >= 2 and lt[0] <= x <= lt[-1]:
+        return float(np.exp(np.interp(x, lt, lk)))
+    end = 0 if x < lt[0] else -1
+    return float(np.exp(lk[end] + lt[end] - x))
 
 
 def _interface_index(t: Time, r: np.ndarray) -> int:
