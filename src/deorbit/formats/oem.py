@@ -9,6 +9,7 @@ from astropy.time import Time
 
 from deorbit import __version__
 from deorbit.errors import InputError
+from deorbit.formats.atomic import write_text_atomic
 
 _FRAMES = {"TEME": "TEME", "GCRS": "GCRF", "ITRS": "ITRF"}
 
@@ -23,7 +24,8 @@ def write_oem(
     object_id: str = "UNKNOWN",
 ) -> None:
     """Write positions (m) and velocities (m/s) at ``times`` as an OEM in km and km/s (the
-    units CCSDS 502.0-B-3 §5.2.4 prescribes), UTC time system."""
+    units CCSDS 502.0-B-3 §5.2.4 prescribes), UTC time system; atomically (a failure leaves
+    no half-written file)."""
     ref = _FRAMES.get(frame, frame)
     stamps = times.utc.isot
     lines = [
@@ -46,7 +48,7 @@ def write_oem(
     vk = np.asarray(v) / 1e3
     for s, p, q in zip(stamps, rk, vk, strict=True):
         lines.append(f"{s} {p[0]:.6f} {p[1]:.6f} {p[2]:.6f} {q[0]:.9f} {q[1]:.9f} {q[2]:.9f}")
-    Path(path).write_text("\n".join(lines) + "\n")
+    write_text_atomic(path, "\n".join(lines) + "\n")
 
 
 def read_oem(path: str | Path) -> tuple[Time, np.ndarray, np.ndarray, dict[str, str]]:
