@@ -25,4 +25,3 @@ def test_successful_writes_replace_the_target_and_keep_the_suffix(tmp_path):
     assert target.read_text() == "{}"
     write_json_atomic(target, {"a": 1})
     assert target.read_text() == '{"a": 1}'
-

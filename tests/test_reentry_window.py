@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from deorbit.cli import main
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.estimation.drag_fit import DragFit
-from deorbit.reentry.window import DENSITY_SIGMA, _draw_samples, predict_reentry, scale_for_time
+from deorbit.reentry.window import (
+    DENSITY_SIGMA,
+    DRAG_CHANGE_SIGMA,
+    _draw_samples,
+    predict_reentry,
+    scale_for_time,
+)
 
 OMID = "tle/decayed/omid_33506_2009-004A_2009-02_2009-04.tle"
 # Omid (2009-004A) decayed on 2009-04-25 (Space-Track SATCAT decay date; also McDowell's
@@ -30,8 +36,8 @@ def test_samples_are_seeded_and_spread_as_specified():
     lvl1, s1 = _draw_samples(_fit(2.0, 0.02), ["WEAK", "AVERAGE", "STRONG"], 4000, 7, 0.17)
     lvl2, s2 = _draw_samples(_fit(2.0, 0.02), ["WEAK", "AVERAGE", "STRONG"], 4000, 7, 0.17)
     assert np.array_equal(s1, s2) and np.array_equal(lvl1, lvl2)
-    # log-normal with median k: spread = sqrt(ln(1.17)^2 + ln(1.02)^2)
-    expected = math.hypot(math.log1p(DENSITY_SIGMA), math.log1p(0.02))
+    # log-normal with median k: spread = sqrt(ln(1.17)^2 + ln(1.02)^2 + 0.15^2)
+    expected = math.hypot(math.log1p(DENSITY_SIGMA), math.log1p(0.02), DRAG_CHANGE_SIGMA)
     assert np.std(np.log(s1)) == pytest.approx(expected, rel=0.05)
     assert np.median(s1) == pytest.approx(2.0, rel=0.02)
     assert np.mean(np.log(s1)) == pytest.approx(math.log(2.0), abs=3 * expected / math.sqrt(4000))

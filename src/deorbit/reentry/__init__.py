@@ -14,6 +14,7 @@ from deorbit.reentry.validation import (
 )
 from deorbit.reentry.window import (
     DENSITY_SIGMA,
+    DRAG_CHANGE_SIGMA,
     ReentryPrediction,
     environment_for,
     predict_reentry,
@@ -21,6 +22,7 @@ from deorbit.reentry.window import (
 
 __all__ = [
     "DENSITY_SIGMA",
+    "DRAG_CHANGE_SIGMA",
     "Case",
     "DecayCheck",
     "ReentryPrediction",
