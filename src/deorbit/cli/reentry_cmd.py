@@ -63,7 +63,7 @@ def reentry(
     ] = None,
 ) -> None:
     """Reentry window (120 km interface) of an object from its TLE history: drag scale fitted
-    on the recent sets, seeded ensemble over density error, solar forecast and fit."""
+    on the recent sets, seeded ensemble over density error, solar forecast, fit and drag change."""
     if not file.exists():
         raise InputError(f"no such file: {file}")
     sets = select(read_elements(file), norad=norad)

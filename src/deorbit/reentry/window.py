@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from astropy.time import Time, TimeDelta
+from scipy.special import ndtri
 
 from deorbit.core.constants import WGS84_A
 from deorbit.core.elements import ElementSet
@@ -223,19 +224,24 @@ def _draw_samples(
     density_sigma: float,
     drag_change_sigma: float = DRAG_CHANGE_SIGMA,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(level index per sample, total drag scale per sample)."""
+    """(level index per sample, total drag scale per sample).
+
+    The fit, density and drag-change factors are independent log-normals with median 1, so
+    their product is one log-normal with the root-sum-square spread; it is drawn
+    **stratified** (one draw in each of ``n`` equal-probability slices of the normal, in random
+    order). With plain draws the sample median of a 100-sample ensemble wanders by about
+    0.22 x 1.25 / 10 = 2.7 % of the scale, and with one seed for every prediction that
+    wander is the same bias everywhere; stratified, the median is the fitted scale's to within
+    one slice."""
     rng = np.random.default_rng(seed)
-    z_fit = rng.standard_normal(n)
-    z_rho = rng.standard_normal(n)
+    sigma = math.sqrt(
+        math.log1p(fit.relative_sigma) ** 2 + math.log1p(density_sigma) ** 2 + drag_change_sigma**2
+    )
+    u = (rng.permutation(n) + rng.random(n)) / n
+    z = ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
     w = np.array([LEVEL_WEIGHTS.get(lv, 1.0) for lv in levels])
     lvl = rng.choice(len(levels), size=n, p=w / w.sum())
-    z_drag = rng.standard_normal(n)
-    sig_fit = math.log1p(fit.relative_sigma)
-    sig_rho = math.log1p(density_sigma)
-    # median 1 (not mean 1): the fitted scale is the best estimate of the median, and the
-    # ensemble's median reentry then is the fitted scale's reentry (for one solar level)
-    scales = fit.k * np.exp(sig_fit * z_fit + sig_rho * z_rho + drag_change_sigma * z_drag)
-    return lvl, scales
+    return lvl, fit.k * np.exp(sigma * z)
 
 
 def _scaled(sc: Spacecraft, k: float) -> Spacecraft:
