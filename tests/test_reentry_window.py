@@ -173,7 +173,8 @@ def test_prediction_inside_the_forecast_era_draws_the_three_levels(shared_data):
 def test_fit_window_spans_half_the_remaining_time():
     from deorbit.estimation.drag_fit import remaining_window_days
 
-    assert remaining_window_days(1.0) == 2.0  # the 2-day floor
+    assert remaining_window_days(1.0) == 1.0  # the 1-day floor
+    assert remaining_window_days(3.0) == 1.5
     assert remaining_window_days(20.0) == pytest.approx(10.0)
     assert remaining_window_days(500.0) == 60.0  # the cap
 
@@ -199,18 +200,23 @@ def test_omid_median_is_the_fitted_scales_own_reentry_and_the_window_follows_it(
     assert p40 < nominal < p60
 
 
-def test_final_days_keep_the_first_fit_when_the_window_is_the_same(shared_data):
-    """One day before Omid's last set: the altitude rule and half the remaining time both
-    give the 2-day floor, and the prediction's fit is the 2-day fit itself (not fitted twice
-    to the same result)."""
+def test_a_short_window_with_too_few_sets_is_doubled_or_the_first_fit_kept(shared_data):
+    """Omid with every third set: 1.5 days before the last set the 1-day window holds fewer
+    than 4 sets and is doubled (the fit then uses the 2-day sets, and says so); 2.5 days
+    before, the 1.5-day window would have to reach the first (altitude-rule) window, so the
+    first fit is kept, with the reason."""
     from deorbit.estimation.drag_fit import fit_from_elements
     from deorbit.formats.catalog import read_elements
     from deorbit.reentry.window import environment_for
 
-    sets = read_elements(shared_data / OMID)
-    at = "2009-04-23T12:00:00Z"
-    pred = predict_reentry(sets, at=at, samples=20, ground_track=False)
-    assert pred.fit_window.startswith("2.0 d = half the first-pass remaining time")
-    usable = [s for s in sets if s.epoch.mjd <= pred.as_of.mjd]
+    thin = read_elements(shared_data / OMID)[::3]
+    pred = predict_reentry(thin, at="2009-04-23T12:00:00Z", samples=20, ground_track=False)
+    assert pred.fit_window.startswith("1.0 d = half the first-pass remaining time")
+    assert pred.fit_window.endswith("widened to 2 d for 4 usable sets")
+    usable = [s for s in thin if s.epoch.mjd <= pred.as_of.mjd]
     again = fit_from_elements(usable, environment_for(pred.as_of).reference, window_days=2.0)
     assert pred.fit.k == again.k and pred.fit.used == again.used
+
+    pred = predict_reentry(thin, at="2009-04-22T00:00:00Z", samples=20, ground_track=False)
+    assert pred.fit_window.startswith("altitude rule (")
+    assert "(need 4 or more)" in pred.fit_window

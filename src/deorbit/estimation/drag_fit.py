@@ -72,6 +72,10 @@ class FitError(PropagationError):
     """The drag scale cannot be fitted from the given element sets."""
 
 
+class TooFewSetsError(FitError):
+    """The fit window holds fewer than 4 usable element sets (a longer window may hold them)."""
+
+
 @dataclass(frozen=True)
 class MeanObservation:
     """A mean semi-major axis ``a`` (m) observed at ``epoch``, with a label for reports."""
@@ -336,8 +340,12 @@ solar rotation) against its drift with altitude (a long window at T-3 sees the o
 higher). Chosen on the Starlink histories outside the documented validation set (124
 predictions): fractions 0.3 / 0.5 / 0.75 / 1.0 gave mean |error| / remaining 18.4 / 17.8 /
 18.2 / 18.3 %, the altitude rule 20.0 % (docs/validation.md)."""
-REMAINING_WINDOW_MIN_DAYS = 2.0
-"""Shortest fit window (days): a day's sets hold too little decay against their scatter."""
+REMAINING_WINDOW_MIN_DAYS = 1.0
+"""Shortest fit window (days); a window with fewer than 4 usable sets is doubled until it has
+them (:func:`deorbit.reentry.window.predict_reentry`). In the last days the drag changes as the
+object sinks and the newest sets say most about it. Chosen on the dev set's T-3 and T-1
+predictions (the 68 that every variant could fit): floors of 0.5 / 1 / 1.5 / 2 days gave mean
+|error| / remaining 13.3 / 12.7 / 13.5 / 16.6 % (docs/validation.md, round 4)."""
 REMAINING_WINDOW_MAX_DAYS = 60.0
 """Longest fit window (days); a cap of 45 d gave the same errors within 0.2 points."""
 
@@ -395,7 +403,7 @@ def fit_from_elements(
     obs = observations_from_elements(chosen)
     obs, rejected = _drop_before_manoeuvres(obs)
     if len(obs) < 4:
-        raise FitError(
+        raise TooFewSetsError(
             f"only {len(obs)} usable element set(s) in the {window_days:g} days before "
             f"{iso(Time(end, format='mjd', scale='utc'))} (need 4 or more)"
         )

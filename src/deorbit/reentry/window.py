@@ -19,7 +19,7 @@ Uncertainty model (per sample ``i``, seeded ``numpy`` generator):
 The log-normal factors have median 1: the fitted scale is the best estimate of the median, so
 for one solar level the ensemble's median reentry is the fitted scale's own.
 
-The fit window (when not given) spans half the expected remaining time, 2-60 days
+The fit window (when not given) spans half the expected remaining time, 1-60 days
 (:func:`deorbit.estimation.drag_fit.remaining_window_days`): a first fit over the altitude-rule
 window gives the remaining time of its nominal trajectory, and the scale is fitted again over
 the window for it (``fit_window`` in the summary says which).
@@ -54,6 +54,7 @@ from deorbit.errors import DecayedError, InputError, PropagationError, SpaceWeat
 from deorbit.estimation.drag_fit import (
     DragFit,
     FitError,
+    TooFewSetsError,
     adaptive_window_days,
     fit_from_elements,
     fitted_state_at,
@@ -292,8 +293,9 @@ def _refit_for_remaining(
     (:func:`deorbit.estimation.drag_fit.remaining_window_days`), the remaining time taken from
     the first fit's (over ``first_window`` days, the altitude rule) nominal trajectory. Keeps
     the first fit when the new window is the same (the same sets: the same fit), when the
-    object stays up over the horizon or when the new window cannot be fitted (too few sets),
-    and says so."""
+    object stays up over the horizon or when the new window cannot be fitted, and says so. A
+    short window with fewer than 4 usable sets is doubled while it stays shorter than the
+    first one."""
     first_days = (first.end - first.used[0].epoch).to_value("day")
     t_if = _nominal_interface_s(
         start, first.spacecraft, forces, first.k, horizon_years * 365.25 * 86400.0
@@ -305,10 +307,25 @@ def _refit_for_remaining(
     why = f"{window:.1f} d = half the first-pass remaining time {remaining:.1f} d"
     if window == first_window:
         return first, start, why
+    tried = window
+    while True:
+        try:
+            fit = fit_from_elements(
+                usable, forces, window_days=tried, manoeuvre_check=manoeuvre_check
+            )
+            break
+        except TooFewSetsError as exc:
+            # a short window in sparse sets: double it while it stays under the first one
+            if 2.0 * tried >= first_window:
+                return first, start, f"altitude rule ({first_days:.1f} d of sets): {why}: {exc}"
+            tried *= 2.0
+        except (FitError, DecayedError) as exc:
+            return first, start, f"altitude rule ({first_days:.1f} d of sets): {why} failed: {exc}"
+    if tried != window:
+        why += f", widened to {tried:g} d for 4 usable sets"
     try:
-        fit = fit_from_elements(usable, forces, window_days=window, manoeuvre_check=manoeuvre_check)
         return fit, fitted_state_at(fit, forces, usable[-1].epoch), why
-    except (FitError, DecayedError) as exc:
+    except DecayedError as exc:
         return first, start, f"altitude rule ({first_days:.1f} d of sets): {why} failed: {exc}"
 
 
