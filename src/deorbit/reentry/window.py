@@ -72,9 +72,9 @@ DRAG_CHANGE_SIGMA = 0.15
 """1-sigma of ln(drag scale) for the change of the object's drag after the fit window.
 Calibrated (not an outside figure) on the validation dev set, the Starlink histories of
 ``../shared/data/tle`` beyond the first 20 (``docs/validation.md``, round 4): with the density
-and fit terms alone the 5-95 % window held 106 of 133 truths (80 %); with this term added in
-quadrature it holds 90 % of them (estimated from the round-3 windows, then measured with
-``deorbit validate``)."""
+and fit terms alone the 5-95 % window held 105 of 133 truths (79 %); with this term added in
+quadrature 90 % (estimated from the round-3 windows); measured with ``deorbit validate
+--starlink 200`` after round 4: 123 of 133 (92 %)."""
 LEVEL_WEIGHTS = {"WEAK": 0.25, "AVERAGE": 0.5, "STRONG": 0.25}
 HANDOVER_ALTITUDE = 180e3
 NODES_PER_LEVEL = 7
