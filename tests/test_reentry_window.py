@@ -128,6 +128,14 @@ def test_cli_reentry_json_and_files(shared_data, tmp_path, capsys):
     assert out["p05"] <= out["median"] <= out["p95"]
     assert json.loads((tmp_path / "reentry.geojson").read_text())["type"] == "FeatureCollection"
     assert json.loads((tmp_path / "reentry.json").read_text())["median"] == out["median"]
+    # the ensemble's spreads are stated: a 2009 hindcast draws one (observed) solar level
+    u = out["uncertainty"]
+    assert u["density_sigma"] == DENSITY_SIGMA and u["drag_change_sigma"] == DRAG_CHANGE_SIGMA
+    assert u["solar_levels"] == {"OBSERVED": 1.0}
+    expected = math.sqrt(
+        math.log1p(u["fit_sigma"]) ** 2 + math.log1p(DENSITY_SIGMA) ** 2 + DRAG_CHANGE_SIGMA**2
+    )
+    assert u["total_log_sigma"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_cli_errors_are_one_line(shared_data, tmp_path, capsys):

@@ -99,6 +99,13 @@ def reentry(
     for why, n, first, last in rejection_groups(fit.rejected):
         when = iso(first)[:16] if n == 1 else f"{iso(first)[:16]} to {iso(last)[:16]}"
         t.add_row("  rejected", f"{n} set{'s' if n > 1 else ''} ({when}): {why}")
+    u = pred.uncertainty
+    t.add_row(
+        "ensemble",
+        f"{len(pred.sample_scales)} samples, seed {pred.seed}: density ±{u['density_sigma']:.0%}, "
+        f"drag change ±{u['drag_change_sigma']:.2f} in ln k, fit ±{u['fit_sigma']:.1%}; "
+        f"solar levels {', '.join(pred.levels)}",
+    )
     t.add_row("interface 120 km, median", iso(pred.median))
     t.add_row("5 % / 95 %", f"{iso(pred.p05)} / {iso(pred.p95)}")
     t.add_row(

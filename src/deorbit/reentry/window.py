@@ -158,6 +158,15 @@ class ReentryPrediction:
     track: tuple[Time, np.ndarray, np.ndarray] | None = None
     fit_window: str = ""
     """How the fit window was chosen (given, for the remaining time, or the altitude rule)."""
+    uncertainty: dict[str, float] = field(default_factory=dict)
+    """The ensemble's spreads: ``density_sigma`` (relative 1-sigma), ``drag_change_sigma``
+    (1-sigma of ln k), ``fit_sigma`` (relative 1-sigma of the fitted scale) and
+    ``total_log_sigma`` (1-sigma of ln k of their product)."""
+
+    @property
+    def levels(self) -> list[str]:
+        """The solar levels the samples drew from (one, "OBSERVED", for hindcasts)."""
+        return list(dict.fromkeys(self.sample_levels.tolist()))
 
     @property
     def remaining_days(self) -> float:
@@ -177,6 +186,10 @@ class ReentryPrediction:
             "mean_altitude_km": (self.start.a - WGS84_A) / 1e3,
             "fit": self.fit.summary(),
             "fit_window": self.fit_window,
+            "uncertainty": {
+                **self.uncertainty,
+                "solar_levels": {lv: LEVEL_WEIGHTS.get(lv, 1.0) for lv in self.levels},
+            },
             "interface_altitude_km": REENTRY_INTERFACE_ALTITUDE / 1e3,
             "median": iso(self.median),
             "p05": iso(self.p05),
@@ -217,6 +230,20 @@ class ReentryPrediction:
         return feature_collection(feats)
 
 
+def ensemble_spread(fit: DragFit, density_sigma: float, drag_change_sigma: float) -> dict:
+    """The spreads of the ensemble's drag-scale factors (see :class:`ReentryPrediction`)."""
+    return {
+        "density_sigma": density_sigma,
+        "drag_change_sigma": drag_change_sigma,
+        "fit_sigma": fit.relative_sigma,
+        "total_log_sigma": math.sqrt(
+            math.log1p(fit.relative_sigma) ** 2
+            + math.log1p(density_sigma) ** 2
+            + drag_change_sigma**2
+        ),
+    }
+
+
 def _draw_samples(
     fit: DragFit,
     levels: list[str],
@@ -235,9 +262,7 @@ def _draw_samples(
     wander is the same bias everywhere; stratified, the median is the fitted scale's to within
     one slice."""
     rng = np.random.default_rng(seed)
-    sigma = math.sqrt(
-        math.log1p(fit.relative_sigma) ** 2 + math.log1p(density_sigma) ** 2 + drag_change_sigma**2
-    )
+    sigma = ensemble_spread(fit, density_sigma, drag_change_sigma)["total_log_sigma"]
     u = (rng.permutation(n) + rng.random(n)) / n
     z = ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
     w = np.array([LEVEL_WEIGHTS.get(lv, 1.0) for lv in levels])
@@ -469,6 +494,7 @@ def predict_reentry(
         p05=t0 + TimeDelta(q05, format="sec"),
         p95=t0 + TimeDelta(q95, format="sec"),
         fit_window=fit_window,
+        uncertainty=ensemble_spread(fit, density_sigma, drag_change_sigma),
     )
     if ground_track:
         _add_ground(pred, start, sc, env, t_if, q05, q50, q95)
