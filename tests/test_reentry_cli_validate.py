@@ -71,6 +71,9 @@ def test_validate_status_is_wrapped_not_cut(shared_data, tmp_path, capsys):
     tail = text.split("└")[-1]
     assert "the end is not in the data (truth not available)" in " ".join(tail.split())
     assert "delfi-c3_32789 T-90 d: last set 2023-10-13" in " ".join(tail.split())
+    # the table names the object by kind and NORAD number (80 columns)
+    table = text.split("└")[0]
+    assert "delfi-c3" in table and "32789" in table and "delfi-c3_32789" not in table
 
 
 def _obs(day: float) -> MeanObservation:

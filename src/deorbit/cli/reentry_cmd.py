@@ -164,27 +164,22 @@ def validate(
     if as_json:
         console.print_json(json.dumps({"rows": [r.as_dict() for r in rows], "score": result}))
         return
+    # 80 columns: the object's short name (kind and NORAD number); the prediction date is the
+    # truth minus T- and the median the truth plus the error (both in the JSON)
     t = Table(title="Reentry prediction vs. truth (120 km interface)")
-    for col in (
-        "object",
-        "T-",
-        "as of",
-        "truth",
-        "median",
-        "error h",
-        "error/remaining",
-        "in 5-95 %",
-    ):
-        t.add_column(col, overflow="fold")
+    t.add_column("object", overflow="fold")
+    t.add_column("T-", no_wrap=True)
+    t.add_column("truth (UTC)", no_wrap=True)
+    t.add_column("error h", justify="right", no_wrap=True)
+    t.add_column("error / remaining", justify="right")
+    t.add_column("in 5-95 %")
     t.add_column("status", overflow="fold")
     for r in rows:
         ok = r.status == "ok"
         t.add_row(
-            r.name,
+            " ".join(r.name.split("_")[:2]),
             f"{r.horizon_days:g} d",
-            iso(r.as_of)[:16],
-            iso(r.truth)[:16] if r.truth else "-",
-            iso(r.median)[:16] if r.median else "-",
+            iso(r.truth)[:16].replace("T", " ") if r.truth else "-",
             f"{r.error_hours:+.1f}" if ok else "-",
             f"{r.relative_error:+.1%}" if ok else "-",
             ("yes" if r.inside_window else "no") if ok else "-",
