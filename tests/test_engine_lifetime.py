@@ -148,6 +148,13 @@ def test_a_dense_object_below_the_hand_over_is_followed_to_the_interface():
     assert res.days - res.mean_history.t[-1] / 86400.0 > 30.0
     numerical_days = num.t[-1] / 86400.0
     assert abs(res.days - numerical_days) / numerical_days < 0.01
+    # the arc goes on from where each leg stopped (times increase, the 4 and 30-day legs keep
+    # their 30 s output; only the last leg, to the horizon, is sampled more coarsely)
+    arc = res.final_arc
+    assert np.all(np.diff(arc.t) > 0)
+    first_month = arc.t < 30 * 86400.0
+    assert np.diff(arc.t[first_month]).max() == pytest.approx(30.0)
+    assert arc.event("reentry interface").t == pytest.approx(arc.t[-1])
 
 
 def test_a_horizon_that_ends_below_the_hand_over_says_no_reentry():

@@ -180,17 +180,15 @@ def write_results(plan: DescentPlan, out: Path, finals: Finals | None = None) ->
     for r in plan.results:
         if r.final_arc is not None:
             oem = out / f"final_{r.level.lower()}.oem"
-            _atomic_write(
+            arc = r.final_arc
+            write_oem(  # atomic itself
                 oem,
-                lambda p, arc=r.final_arc: write_oem(
-                    p,
-                    arc.times,
-                    arc.r,
-                    arc.v,
-                    frame=arc.frame,
-                    object_name=plan.scenario.station.name,
-                    object_id=str(plan.elements.norad_id),
-                ),
+                arc.times,
+                arc.r,
+                arc.v,
+                frame=arc.frame,
+                object_name=plan.scenario.station.name,
+                object_id=str(plan.elements.norad_id),
             )
             written.append(oem)
     for level, f in (finals or {}).items():

@@ -38,7 +38,13 @@ from deorbit.errors import DecayedError, PropagationError
 from deorbit.propagation import dop853
 from deorbit.propagation.events import REENTRY_INTERFACE_ALTITUDE, AltitudeCrossing
 from deorbit.propagation.mean_elements import MeanElements, mean_elements, osculating_state
-from deorbit.propagation.numerical import NumericalPropagator, _keep_last, _seconds, chunk_cuts
+from deorbit.propagation.numerical import (
+    SURFACE,
+    NumericalPropagator,
+    _keep_last,
+    _seconds,
+    chunk_cuts,
+)
 from deorbit.propagation.trajectory import Trajectory
 
 SECONDS_PER_YEAR = 365.25 * 86400.0
@@ -49,8 +55,8 @@ AVERAGING_FLOOR = 100e3
 the decay per revolution is far beyond what orbit averaging describes."""
 AVERAGING_FLOOR_EVENT = "lowest altitude 100 km (averaging floor)"
 FINAL_ARC_DAYS = (4.0, 30.0)
-"""Lengths (days) of the numerical arc tried after the hand-over, shortest first; when both
-end above the interface the arc runs on to the end of the horizon."""
+"""Where the numerical arc after the hand-over pauses (days): a crossing by then ends it,
+otherwise it goes on from there, at the end to the end of the horizon."""
 FINAL_ARC_POINTS = 100_000
 """Most output points kept on the numerical arc after the hand-over (a long arc, months for
 a very dense object, is sampled more coarsely; the crossing itself is found by the event
@@ -431,22 +437,29 @@ def final_arc(
     osc: State,
     spacecraft: Spacecraft,
     remaining_s: float,
-    crossing: AltitudeCrossing,
+    crossing: AltitudeCrossing | None,
     output_step: float,
 ) -> Trajectory:
-    """The numerical arc from the hand-over state ``osc`` until ``crossing`` (the reentry
-    interface) or for ``remaining_s`` s (the rest of the horizon), whichever comes first.
+    """The numerical arc from the hand-over state ``osc`` until ``crossing`` (None: the
+    surface, the propagator's own terminal event) or for ``remaining_s`` s (the rest of the
+    horizon), whichever comes first.
 
-    Most objects cross within days: arcs of :data:`FINAL_ARC_DAYS` are tried first (short
-    ones are cheap), then the whole rest of the horizon, with the output step (s) widened so
-    that at most :data:`FINAL_ARC_POINTS` points are kept."""
-    lengths = [d * 86400.0 for d in FINAL_ARC_DAYS if d * 86400.0 < remaining_s]
-    lengths.append(max(remaining_s, 0.0))
-    arc = None
-    for length in lengths:
-        step = max(output_step, length / FINAL_ARC_POINTS)
-        arc = numerical.propagate(osc, spacecraft, length, events=[crossing], output_step=step)
-        if arc.event(crossing.label) is not None:
+    Most objects cross within days, and a short run builds a short density grid: the arc runs
+    to :data:`FINAL_ARC_DAYS` first, then on from where it stopped (never again from the start)
+    to the end of the horizon, the output step (s) of each leg widened so that it keeps at most
+    :data:`FINAL_ARC_POINTS` points."""
+    events = [crossing] if crossing is not None else []
+    label = crossing.label if crossing is not None else SURFACE.label
+    ends = [d * 86400.0 for d in FINAL_ARC_DAYS if d * 86400.0 < remaining_s] + [remaining_s]
+    arc: Trajectory | None = None
+    state = osc
+    for end in ends:
+        done = 0.0 if arc is None else float(arc.t[-1])
+        step = max(output_step, (end - done) / FINAL_ARC_POINTS)
+        leg = numerical.propagate(state, spacecraft, end - done, events=events, output_step=step)
+        arc = leg if arc is None else arc.followed_by(leg)
+        if leg.event(label) is not None:
             break
+        state = State(leg.end_time, leg.r[-1], leg.v[-1])
     assert arc is not None
     return arc

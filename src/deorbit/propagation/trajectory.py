@@ -74,6 +74,27 @@ class Trajectory:
         """Last instant."""
         return self.epoch + TimeDelta(float(self.t[-1]), format="sec")
 
+    def followed_by(self, nxt: Trajectory) -> Trajectory:
+        """This trajectory continued by ``nxt``, a propagation that starts from this one's last
+        state (its first point, the same state, is not repeated); times and events count from
+        this one's epoch, and the stop reason is ``nxt``'s."""
+        off = float(self.t[-1])
+        events = self.events + [Event(e.name, e.t + off, e.y, self.epoch) for e in nxt.events]
+        saved = {
+            k: np.concatenate([v, nxt.saved[k][1:]])
+            for k, v in self.saved.items()
+            if k in nxt.saved
+        }
+        return Trajectory(
+            self.epoch,
+            np.concatenate([self.t, off + nxt.t[1:]]),
+            np.concatenate([self.y, nxt.y[1:]]),
+            events,
+            nxt.stop_reason,
+            saved,
+            self.frame,
+        )
+
     def event(self, name: str) -> Event | None:
         """First event called ``name``, if any."""
         return next((e for e in self.events if e.name == name), None)
@@ -122,11 +143,12 @@ class Trajectory:
         suffix = path.suffix.lower()
         if suffix not in (".csv", ".parquet", ".oem"):
             raise InputError(f"unknown trajectory format {suffix!r}: use .csv, .parquet or .oem")
+        if suffix == ".oem":  # write_oem is atomic itself
+            write_oem(path, self.times, self.r, self.v, frame=self.frame)
+            return path
         with atomic_path(path) as tmp:
             if suffix == ".csv":
                 self.to_frame().to_csv(tmp, index=False)
-            elif suffix == ".parquet":
-                self.to_frame().to_parquet(tmp, index=False)
             else:
-                write_oem(tmp, self.times, self.r, self.v, frame=self.frame)
+                self.to_frame().to_parquet(tmp, index=False)
         return path

@@ -24,7 +24,8 @@ The fit window (when not given) spans half the expected remaining time, 1-60 day
 window gives the remaining time of its nominal trajectory, and the scale is fitted again over
 the window for it (``fit_window`` in the summary says which).
 
-The total drag scale of a sample is ``k_fit x fit factor x density factor``. Long horizons: the
+The total drag scale of a sample is ``k_fit x fit factor x density factor x drag-change
+factor`` (drawn as one log-normal, stratified: :func:`_draw_samples`). Long horizons: the
 reentry time as a function of the drag scale is computed on a few nodes per solar level with the
 orbit-averaged propagator down to the 180 km hand-over and the numerical (Cowell) propagator from
 there to 120 km, and interpolated in log-log for every sample (the time to reentry is smooth and
@@ -65,7 +66,7 @@ from deorbit.propagation.averaged import AveragedPropagator, descend_to_handover
 from deorbit.propagation.ensemble import EnsemblePropagator
 from deorbit.propagation.events import REENTRY_INTERFACE_ALTITUDE, AltitudeCrossing
 from deorbit.propagation.mean_elements import MeanElements, osculating_state
-from deorbit.propagation.numerical import NumericalPropagator
+from deorbit.propagation.numerical import SURFACE, NumericalPropagator
 
 DENSITY_SIGMA = 0.17
 DRAG_CHANGE_SIGMA = 0.15
@@ -93,9 +94,14 @@ class Environment:
     weather: str
 
     @property
+    def reference_level(self) -> str:
+        """The level whose force model the fit uses: AVERAGE, or the observed history."""
+        return "AVERAGE" if "AVERAGE" in self.forces else next(iter(self.forces))
+
+    @property
     def reference(self) -> ForceModel:
-        """The force model used for the fit (AVERAGE, or the observed history)."""
-        return self.forces.get("AVERAGE") or next(iter(self.forces.values()))
+        """The force model used for the fit (:attr:`reference_level`'s)."""
+        return self.forces[self.reference_level]
 
 
 def environment_for(as_of: TimeLike, hindcast: bool = False) -> Environment:
@@ -497,27 +503,26 @@ def predict_reentry(
         uncertainty=ensemble_spread(fit, density_sigma, drag_change_sigma),
     )
     if ground_track:
-        _add_ground(pred, start, sc, env, t_if, q05, q50, q95)
+        _add_ground(pred, start, sc, env, t_if, q05, q50, q95, horizon)
     return pred
 
 
-def _add_ground(pred, start, sc, env, t_if, q05, q50, q95) -> None:
+def _add_ground(pred, start, sc, env, t_if, q05, q50, q95, horizon_s) -> None:
     """Ground track over the window and the interface/impact points, from numerical
     trajectories of the nominal environment with the drag scales whose reentry times are the
     5th, 50th and 95th percentiles (:func:`scale_for_time`).
     The p95 trajectory is still in orbit over the whole window: its ground track over the window
     is where the object can come down. The p50 trajectory continues to the surface (impact)."""
     forces = env.reference
-    ref = next(name for name, f in env.forces.items() if f is forces)
-    own = pred.sample_levels == ref
+    own = pred.sample_levels == env.reference_level
     k05, k50, k95 = (scale_for_time(pred.sample_scales[own], t_if[own], q) for q in (q05, q50, q95))
     # at most the last TRACK_DAYS of the window are flown numerically (the track over a longer
     # window covers every longitude between the inclination limits anyway)
     track_from = max(pred.p05, pred.p95 - TimeDelta(TRACK_DAYS, format="jd"))
     try:
-        t, r, _ = _trajectory(start, sc, forces, k95, track_from, to_surface=False)
-        t50, r50, impact = _trajectory(start, sc, forces, k50, None, to_surface=True)
-        t05, r05, _ = _trajectory(start, sc, forces, k05, None, to_surface=False)
+        t, r, _ = _trajectory(start, sc, forces, k95, track_from, False, horizon_s)
+        t50, r50, impact = _trajectory(start, sc, forces, k50, None, True, horizon_s)
+        t05, r05, _ = _trajectory(start, sc, forces, k05, None, False, horizon_s)
     except (DecayedError, PropagationError):
         return
     keep = t >= track_from
@@ -566,16 +571,17 @@ def _interface_index(t: Time, r: np.ndarray) -> int:
     return int(below[0]) if below.size else len(t) - 1
 
 
-def _trajectory(start, sc, forces, k, keep_from, to_surface):
+def _trajectory(start, sc, forces, k, keep_from, to_surface, horizon_s):
     """Times and TEME positions with drag scale ``k``, numerical from ``keep_from`` (or the
     180 km hand-over, whichever is earlier) down to the interface (or to the surface, then also
-    returning the impact (time, position))."""
+    returning the impact (time, position)), for at most ``horizon_s`` s after ``start``."""
     sck = _scaled(sc, k)
     perigee = start.a * (1 - start.e) - WGS84_A
+    t_stop = 0.0
     if perigee < HANDOVER_ALTITUDE:
         osc = osculating_state(start, 0.0, forces.zonal_degree)
     else:
-        hist = descend_to_handover(start, sck, forces, 25 * 365.25 * 86400.0, HANDOVER_ALTITUDE)
+        hist = descend_to_handover(start, sck, forces, horizon_s, HANDOVER_ALTITUDE)
         t_stop = float(hist.t[-1])
         if keep_from is not None:
             t_keep = float((keep_from - start.epoch).to_value("sec"))
@@ -583,13 +589,17 @@ def _trajectory(start, sc, forces, k, keep_from, to_surface):
                 t_stop = t_keep
                 hist = AveragedPropagator(forces).propagate(start, sck, t_stop, output_step=t_stop)
         osc = osculating_state(hist.elements_at(-1), 0.0, forces.zonal_degree)
-    events = [] if to_surface else [INTERFACE]
-    arc = NumericalPropagator(forces).propagate(
-        osc, sck, 40 * 86400.0, events=events, output_step=60.0
+    arc = final_arc(
+        NumericalPropagator(forces),
+        osc,
+        sck,
+        horizon_s - t_stop,
+        None if to_surface else INTERFACE,
+        60.0,
     )
     impact = None
     if to_surface:
-        ev = arc.event("surface impact")
+        ev = arc.event(SURFACE.label)
         if ev is not None:
             impact = (ev.time, ev.y[:3])
     return arc.times, arc.r, impact
