@@ -89,7 +89,10 @@ class MeanObservation:
 class DragFit:
     """Result of the drag-scale fit.
 
-    ``k`` multiplies the nominal ``Cd A / m`` of ``spacecraft`` (``sigma_k`` its 1-sigma);
+    ``k`` multiplies the nominal ``Cd A / m`` of ``spacecraft`` (``sigma_k`` its 1-sigma). By
+    default that nominal comes from the B* of the window's own sets
+    (:func:`nominal_spacecraft`), so the ``k`` of two windows are not comparable;
+    ``ballistic_coefficient`` is.
     ``ballistic_coefficient`` = m / (k Cd A) in kg/m^2; ``rms`` the residual RMS (m);
     ``used``/``rejected`` list observations with the reason for each rejection.
     """

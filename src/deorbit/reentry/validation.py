@@ -79,6 +79,10 @@ class Row:
     weather: str
     status: str
     k: float = math.nan
+    """Fitted drag scale: relative to the B*-derived nominal Cd A / m of the fit window's own
+    sets, so two rows' scales are not comparable (:attr:`ballistic_coefficient` is)."""
+    ballistic_coefficient: float = math.nan
+    """Fitted m / (Cd A), kg/m^2: the physical drag, comparable between rows."""
     fit_rms_m: float = math.nan
     natural_days: float = math.nan
     """Manoeuvre-free days before the prediction date (from the detector)."""
@@ -121,6 +125,9 @@ class Row:
             "weather": self.weather,
             "status": self.status,
             "drag_scale": None if math.isnan(self.k) else self.k,
+            "ballistic_coefficient_kg_m2": (
+                None if math.isnan(self.ballistic_coefficient) else self.ballistic_coefficient
+            ),
             "fit_rms_m": None if math.isnan(self.fit_rms_m) else self.fit_rms_m,
             "manoeuvre_free_days": None if math.isnan(self.natural_days) else self.natural_days,
         }
@@ -294,6 +301,7 @@ def validate_case(
                 pred.weather,
                 "ok",
                 k=pred.fit.k,
+                ballistic_coefficient=pred.fit.ballistic_coefficient,
                 fit_rms_m=pred.fit.rms,
                 natural_days=free,
             )
