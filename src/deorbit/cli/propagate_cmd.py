@@ -62,6 +62,9 @@ def propagate(
     model: Annotated[
         str, typer.Option("--model", help="numerical (Cowell, default) or sgp4.")
     ] = "numerical",
+    third_body: Annotated[
+        bool, typer.Option("--third-body", help="Add the Sun and the Moon (numerical model).")
+    ] = False,
 ) -> None:
     """Propagate an object from its newest element set: numerically (J2..J6, NRLMSIS drag,
     events) or with SGP4."""
@@ -74,6 +77,8 @@ def propagate(
     if model not in ("numerical", "sgp4"):
         raise InputError(f"unknown model {model!r}; use numerical or sgp4")
     if model == "sgp4":
+        if third_body:
+            raise InputError("--third-body needs the numerical model (SGP4 has its own theory)")
         if stop_altitude is not None:
             raise InputError("--stop-altitude needs the numerical model (SGP4 has no events)")
         forces_text = "SGP4 (mean elements, its own drag from B*)"
@@ -81,6 +86,7 @@ def propagate(
         traj = Sgp4Propagator(es).propagate(duration, step, sc.mass)
     else:
         forces = force_model(atmosphere, solar, f107, ap)
+        forces.third_body = third_body
         forces_text = forces.describe()
         events = (
             [AltitudeCrossing(stop_altitude * 1e3, -1, True, "stop altitude")]

@@ -17,6 +17,14 @@ GM_EARTH = 3.986004418e14
 R_EARTH_EGM = 6378136.3
 """EGM2008 reference radius, m."""
 
+# Sun and Moon gravitational parameters: JPL DE430 (Folkner, Williams, Boggs, Park & Kuchynka
+# 2014, "The Planetary and Lunar Ephemerides DE430 and DE431", IPN Progress Report 42-196,
+# Table 8): GM_Sun = 132712440041.939400 km^3/s^2, GM_Moon = 4902.800066 km^3/s^2.
+GM_SUN = 1.327124400419394e20
+"""Sun's gravitational parameter, m^3/s^2."""
+GM_MOON = 4.902800066e12
+"""Moon's gravitational parameter, m^3/s^2."""
+
 # Earth rotation rate (IERS Conventions 2010, Petit & Luzum, Table 1.1; also WGS 84).
 OMEGA_EARTH = 7.292115e-5
 """Mean angular velocity of the Earth, rad/s."""

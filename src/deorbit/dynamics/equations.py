@@ -4,7 +4,8 @@ Two state layouts share one integrator (:mod:`deorbit.propagation.dop853`):
 
 * **Cowell** (``p[MODEL] == 0``): ``y = [x, y, z, vx, vy, vz, m]`` in TEME, m, m/s, kg.
   Acceleration = zonal gravity + drag (atmosphere x spacecraft, relative to the co-rotating
-  atmosphere) + thrust during a finite burn; ``dm/dt = -T / (Isp g0)`` while firing.
+  atmosphere) + thrust during a finite burn + optionally the Sun and the Moon
+  (``p[THIRD_BODY]``); ``dm/dt = -T / (Isp g0)`` while firing.
 * **Orbit-averaged** (``p[MODEL] == 1``): mean elements ``y = [a, ex, ey, i, raan, m]`` with
   ``ex = e cos(argp)``, ``ey = e sin(argp)`` (non-singular for circular orbits), m and rad.
   Drag enters through Gauss's variational equations averaged over the mean anomaly by quadrature
@@ -14,7 +15,10 @@ Two state layouts share one integrator (:mod:`deorbit.propagation.dop853`):
   King-Hele, "Satellite Orbits in an Atmosphere", 1987, for the averaging). J2 adds the secular
   node and perigee drift (Vallado eqs. 9-41, 9-42). Short-period and J3 long-period terms are
   not modelled; the mean semi-major axis is defined so that ``a (1 + e^2/2)`` equals the
-  time-averaged radius (see :mod:`deorbit.propagation.mean_elements`).
+  time-averaged radius (see :mod:`deorbit.propagation.mean_elements`). The Sun and the Moon
+  are left out of the averaged equations: their secular and long-period effect on a
+  decaying low orbit's semi-major axis is nil to first order (a conservative perturbation
+  changes the mean a only periodically), far below the drag.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from deorbit.core.constants import WGS84_A
 from deorbit.dynamics import layout as L
 from deorbit.dynamics.compile import FASTMATH
 from deorbit.dynamics.conditions import flight_conditions, flight_conditions_xyz, geodetic
-from deorbit.dynamics.gravity import zonal_acceleration
+from deorbit.dynamics.gravity import third_body_acceleration, zonal_acceleration
 
 # Event kinds understood by :func:`event_value`.
 EVENT_ALTITUDE = 1
@@ -49,6 +53,11 @@ def cowell_rhs(t: float, y: np.ndarray, p: np.ndarray, grid: tuple, out: np.ndar
     ax, ay, az = zonal_acceleration(
         y[0], y[1], y[2], p[L.MU], p[L.R_REF], p[L.J_FIRST : L.J_FIRST + 7], int(p[L.ZONAL_DEGREE])
     )
+    if p[L.THIRD_BODY] > 0.0:
+        bx, by, bz = third_body_acceleration(y[0], y[1], y[2], p[L.TT0] + t / 86400.0)
+        ax += bx
+        ay += by
+        az += bz
     m = y[6]
     if p[L.DRAG_ON] > 0.0:
         _alt, _lat, _lon, rho, vrx, vry, vrz = flight_conditions(t, y, p, grid)

@@ -74,12 +74,16 @@ class ForceModel:
         Multiplier on the model density (uncertainty studies, fitted drag scale).
     grid:
         Overrides of :data:`DEFAULT_GRID` (keyword arguments of ``DensityGrid.build``).
+    third_body:
+        Add the Sun's and the Moon's point-mass perturbations (numerical propagation only; the
+        orbit-averaged equations leave them out, see :mod:`deorbit.dynamics.equations`).
     """
 
     atmosphere: AtmosphereModel | None = None
     zonal_degree: int = MAX_ZONAL_DEGREE
     density_scale: float = 1.0
     grid: dict[str, Any] = field(default_factory=dict)
+    third_body: bool = False
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -101,7 +105,8 @@ class ForceModel:
             if self.atmosphere
             else "no drag"
         )
-        return f"gravity {g}; {d}"
+        sun_moon = "; Sun and Moon" if self.third_body else ""
+        return f"gravity {g}{sun_moon}; {d}"
 
     def density_grid(
         self,
@@ -179,6 +184,9 @@ class ForceModel:
         p[L.G0] = G0
         p[L.N_QUAD] = 36
         p[L.AVG_J2] = 1.0 if self.zonal_degree >= 2 else 0.0
+        p[L.THIRD_BODY] = 1.0 if self.third_body else 0.0
+        tt = epoch.tt
+        p[L.TT0] = (tt.jd1 - 2451545.0) + tt.jd2
         return p
 
 

@@ -1,4 +1,4 @@
-"""Earth gravity: point mass plus zonal harmonics J2…J6.
+"""Earth gravity: point mass plus zonal harmonics J2…J6; the Sun and the Moon as third bodies.
 
 The zonal coefficients are the unnormalised ``J_n = -sqrt(2n+1) * Cbar_n0`` of EGM2008
 (Pavlis, Holmes, Kenyon & Factor 2012, "The development and evaluation of the Earth
@@ -29,7 +29,8 @@ import math
 import numba
 import numpy as np
 
-from deorbit.core.constants import GM_EARTH, R_EARTH_EGM
+from deorbit.core.constants import GM_EARTH, GM_MOON, GM_SUN, R_EARTH_EGM
+from deorbit.core.earth_rotation import moon_position_mod, sun_position_mod
 from deorbit.dynamics.compile import FASTMATH
 
 # EGM2008 normalised zonal coefficients Cbar_n0, n = 2..6 (source in the module docstring).
@@ -103,4 +104,46 @@ def gravity_acceleration(
     out = np.empty_like(pts)
     for k in range(pts.shape[0]):
         out[k] = zonal_acceleration(pts[k, 0], pts[k, 1], pts[k, 2], mu, r_ref, J_ZONAL, degree)
+    return out.reshape(np.shape(r))
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def third_body_acceleration(
+    x: float, y: float, z: float, tt_days: float
+) -> tuple[float, float, float]:
+    """Perturbing acceleration of the Sun and the Moon (point masses) on a satellite at
+    ``(x, y, z)`` (m, TEME), m/s^2: for each body at ``s`` from the Earth,
+    ``GM (s - r) / |s - r|^3 - GM s / |s|^3`` (the direct pull minus the Earth's own
+    acceleration towards the body; Montenbruck & Gill 2000, "Satellite Orbits", eq. 3.37).
+    Positions from the low-precision series of :mod:`deorbit.core.earth_rotation` (Sun about
+    0.01 deg, Moon about 0.3 deg and 1 % in distance); ``tt_days``: TT days from J2000.0."""
+    ax = 0.0
+    ay = 0.0
+    az = 0.0
+    for body in range(2):
+        if body == 0:
+            sx, sy, sz = sun_position_mod(tt_days)
+            gm = GM_SUN
+        else:
+            sx, sy, sz = moon_position_mod(tt_days)
+            gm = GM_MOON
+        dx = sx - x
+        dy = sy - y
+        dz = sz - z
+        d3 = (dx * dx + dy * dy + dz * dz) ** 1.5
+        s3 = (sx * sx + sy * sy + sz * sz) ** 1.5
+        ax += gm * (dx / d3 - sx / s3)
+        ay += gm * (dy / d3 - sy / s3)
+        az += gm * (dz / d3 - sz / s3)
+    return ax, ay, az
+
+
+def third_body_acceleration_array(r: np.ndarray, tt_days: np.ndarray | float) -> np.ndarray:
+    """Vectorised :func:`third_body_acceleration` for positions ``r`` (N, 3) or (3,), m, at TT
+    days ``tt_days`` (scalar or (N,)): accelerations, m/s^2, the shape of ``r``."""
+    pts = np.atleast_2d(np.asarray(r, dtype=float))
+    tt = np.broadcast_to(np.asarray(tt_days, dtype=float), pts.shape[:1])
+    out = np.empty_like(pts)
+    for k in range(pts.shape[0]):
+        out[k] = third_body_acceleration(pts[k, 0], pts[k, 1], pts[k, 2], float(tt[k]))
     return out.reshape(np.shape(r))

@@ -46,5 +46,9 @@ AVG_J2 = 26
 """Averaged model: 1.0 to include the J2 secular drift of the node and perigee."""
 MIN_ALTITUDE = 27
 """Altitude (m) below which a state is treated as having hit the ground (stop)."""
-SIZE = 28
+THIRD_BODY = 28
+"""Cowell: 1.0 to add the Sun's and the Moon's point-mass perturbations."""
+TT0 = 29
+"""TT days from J2000.0 at t = 0 (for the Sun and Moon positions)."""
+SIZE = 30
 """Length of the parameter vector."""
