@@ -13,11 +13,12 @@ from astropy.time import Time
 from scipy.integrate import solve_ivp
 
 from deorbit.cli import main
-from deorbit.core.constants import GM_EARTH, GM_MOON, GM_SUN, WGS84_A
+from deorbit.core.constants import GM_EARTH, WGS84_A
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
 from deorbit.dynamics.forces import ForceModel
 from deorbit.dynamics.gravity import third_body_acceleration_array
+from deorbit.environment.atmosphere import Exponential
 from deorbit.propagation.numerical import NumericalPropagator
 
 SAT = Spacecraft(500.0, 2.0, 2.2)
@@ -34,9 +35,11 @@ def test_acceleration_matches_astropys_ephemeris(when):
     TEME): within 1.5 % (measured 0.3-0.5 %; the Moon's low-precision series is good to
     about 1 % in distance, Vallado 2013 Alg. 31)."""
     t = Time(when, scale="utc")
+    # GM written out here, not taken from deorbit.core.constants: JPL DE430 (Folkner et al.
+    # 2014, IPN Progress Report 42-196): 132712440041.9394 and 4902.800066 km^3/s^2
     bodies = [
         (get_body(b, t).transform_to(TEME(obstime=t)).cartesian.xyz.to_value(u.m), gm)
-        for b, gm in (("sun", GM_SUN), ("moon", GM_MOON))
+        for b, gm in (("sun", 1.327124400419394e20), ("moon", 4.902800066e12))
     ]
     for r in ([6778e3, 0.0, 0.0], [4000e3, -3500e3, 4000e3], [-2000e3, 6000e3, -2500e3]):
         r = np.array(r)
@@ -85,11 +88,31 @@ def test_off_by_default_and_named_when_on():
     assert "Sun and Moon" not in ForceModel().describe()
 
 
-def test_cli_propagate_third_body(capsys):
-    args = ["propagate", "--days", "0.05", "--atmosphere", "exponential", "--json"]
-    assert main([*args, "--third-body"]) == 0
+def test_the_fall_models_keep_the_sun_and_moon():
+    """The footprint's and the Monte Carlo's ground-level models are copies of the run's model
+    (atmosphere to the surface; J2 only for the falls), not rebuilt without the flag."""
+    from deorbit.montecarlo.controlled import _fall_forces
+    from deorbit.reentry.footprint import ground_forces
+
+    forces = ForceModel(Exponential(), third_body=True)
+    assert ground_forces(forces).third_body and _fall_forces(forces).third_body
+    assert _fall_forces(forces).zonal_degree == 2
+    assert ground_forces(forces).grid["alt_min_m"] == 0.0
+
+
+def test_cli_propagate_third_body(tmp_path, capsys):
+    from deorbit.formats.oem import read_oem
+
+    args = ["propagate", "--days", "0.5", "--atmosphere", "exponential", "--json"]
+    assert main([*args, "--out", str(tmp_path / "on.oem"), "--third-body"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert "Sun and Moon" in summary["forces"]
+    assert main([*args, "--out", str(tmp_path / "off.oem")]) == 0
+    capsys.readouterr()
+    _t, r_on, _v, _m = read_oem(tmp_path / "on.oem")
+    _t, r_off, _v, _m = read_oem(tmp_path / "off.oem")
+    # half a day of the ISS: the Sun and Moon move it by 68.6 m (measured 2026-11-24)
+    assert 5.0 < np.linalg.norm(r_on[-1] - r_off[-1]) < 2000.0
 
 
 def test_cli_third_body_with_sgp4_is_one_line_and_exit_code_2(capsys):

@@ -105,7 +105,7 @@ class ForceModel:
             if self.atmosphere
             else "no drag"
         )
-        sun_moon = "; Sun and Moon" if self.third_body else ""
+        sun_moon = "; Sun and Moon (numerical only)" if self.third_body else ""
         return f"gravity {g}{sun_moon}; {d}"
 
     def density_grid(

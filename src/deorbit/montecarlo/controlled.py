@@ -40,6 +40,7 @@ others; the atmosphere's tabulated extent is fixed for the whole run).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import threading
@@ -394,7 +395,7 @@ def _fall_forces(forces: ForceModel) -> ForceModel:
     the few minutes of a fragment's fall J3-J6 move its impact by < 1 m (our comparison on the
     ISS case), and the zonal sum is a quarter of the fall's cost."""
     g = ground_forces(forces)
-    return ForceModel(g.atmosphere, min(g.zonal_degree, 2), g.density_scale, grid=g.grid)
+    return dataclasses.replace(g, zonal_degree=min(g.zonal_degree, 2), _cache={})
 
 
 def _tilt(axis: np.ndarray, angle: np.ndarray, azimuth: np.ndarray) -> np.ndarray:

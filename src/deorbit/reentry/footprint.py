@@ -8,6 +8,7 @@ down to 0 km. The footprint's length and width are measured along and across the
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -31,13 +32,9 @@ MAX_FALL_TIME = 7200.0
 
 
 def ground_forces(forces: ForceModel) -> ForceModel:
-    """The same force model with the atmosphere tabulated down to the surface."""
-    return ForceModel(
-        forces.atmosphere,
-        forces.zonal_degree,
-        forces.density_scale,
-        grid={**forces.grid, "alt_min_m": 0.0},
-    )
+    """The same force model (every setting kept) with the atmosphere tabulated down to the
+    surface, and a grid cache of its own."""
+    return dataclasses.replace(forces, grid={**forces.grid, "alt_min_m": 0.0}, _cache={})
 
 
 def ground_azimuth(t: Time, r_teme: np.ndarray, v_teme: np.ndarray) -> float | np.ndarray:
