@@ -45,6 +45,7 @@ from astropy.coordinates import (
 from astropy.coordinates.builtin_frames.utils import get_polar_motion
 from astropy.time import Time
 from astropy.utils import iers
+from astropy.utils.exceptions import AstropyWarning
 
 from deorbit.core import earth_rotation as _er
 from deorbit.core.geodesy import ecef_to_geodetic
@@ -52,6 +53,16 @@ from deorbit.core.time import TimeLike, days_since_j2000, to_time
 from deorbit.errors import DeorbitError, FrameError
 
 BeyondEop = Literal["extrapolate", "error"]
+
+# The policy for dates beyond the tables is :func:`check_eop`'s. astropy's notice that it falls
+# back to the 50-year mean pole is silenced process-wide, by its message, not only inside
+# :func:`_quiet`: ``warnings.catch_warnings`` is not thread-safe, and the Monte Carlo calls these
+# functions from worker threads (the notice leaked from there in the test suite, 2026-11-24).
+warnings.filterwarnings(
+    "ignore",
+    message="Tried to get polar motions for times (after|before) IERS data is valid",
+    category=AstropyWarning,
+)
 
 Vectors = tuple[np.ndarray, np.ndarray | None]
 
