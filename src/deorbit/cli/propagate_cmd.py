@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Annotated
@@ -65,6 +66,14 @@ def propagate(
     third_body: Annotated[
         bool, typer.Option("--third-body", help="Add the Sun and the Moon (numerical model).")
     ] = False,
+    gravity_field: Annotated[
+        int,
+        typer.Option(
+            "--gravity-field",
+            help="Full EGM96 field to this degree and order, 2-20, instead of J2..J6 "
+            "(numerical model).",
+        ),
+    ] = 0,
 ) -> None:
     """Propagate an object from its newest element set: numerically (J2..J6, NRLMSIS drag,
     events) or with SGP4."""
@@ -77,16 +86,23 @@ def propagate(
     if model not in ("numerical", "sgp4"):
         raise InputError(f"unknown model {model!r}; use numerical or sgp4")
     if model == "sgp4":
-        if third_body:
-            raise InputError("--third-body needs the numerical model (SGP4 has its own theory)")
+        if third_body or gravity_field:
+            raise InputError(
+                "--third-body and --gravity-field need the numerical model "
+                "(SGP4 has its own theory)"
+            )
         if stop_altitude is not None:
             raise InputError("--stop-altitude needs the numerical model (SGP4 has no events)")
         forces_text = "SGP4 (mean elements, its own drag from B*)"
         duration = float((end - state.epoch).to_value("s"))
         traj = Sgp4Propagator(es).propagate(duration, step, sc.mass)
     else:
-        forces = force_model(atmosphere, solar, f107, ap)
-        forces.third_body = third_body
+        forces = dataclasses.replace(
+            force_model(atmosphere, solar, f107, ap),
+            third_body=third_body,
+            gravity_field=gravity_field,
+            _cache={},
+        )
         forces_text = forces.describe()
         events = (
             [AltitudeCrossing(stop_altitude * 1e3, -1, True, "stop altitude")]

@@ -3,7 +3,8 @@
 Two state layouts share one integrator (:mod:`deorbit.propagation.dop853`):
 
 * **Cowell** (``p[MODEL] == 0``): ``y = [x, y, z, vx, vy, vz, m]`` in TEME, m, m/s, kg.
-  Acceleration = zonal gravity + drag (atmosphere x spacecraft, relative to the co-rotating
+  Acceleration = zonal gravity (or the full EGM96 field to ``p[FIELD_DEGREE]``, evaluated in
+  the pseudo-Earth-fixed frame) + drag (atmosphere x spacecraft, relative to the co-rotating
   atmosphere) + thrust during a finite burn + optionally the Sun and the Moon
   (``p[THIRD_BODY]``); ``dm/dt = -T / (Isp g0)`` while firing.
 * **Orbit-averaged** (``p[MODEL] == 1``): mean elements ``y = [a, ex, ey, i, raan, m]`` with
@@ -32,7 +33,11 @@ from deorbit.core.constants import WGS84_A
 from deorbit.dynamics import layout as L
 from deorbit.dynamics.compile import FASTMATH
 from deorbit.dynamics.conditions import flight_conditions, flight_conditions_xyz, geodetic
-from deorbit.dynamics.gravity import third_body_acceleration, zonal_acceleration
+from deorbit.dynamics.gravity import (
+    field_acceleration,
+    third_body_acceleration,
+    zonal_acceleration,
+)
 
 # Event kinds understood by :func:`event_value`.
 EVENT_ALTITUDE = 1
@@ -50,9 +55,27 @@ EVENT_MASS = 5
 @numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def cowell_rhs(t: float, y: np.ndarray, p: np.ndarray, grid: tuple, out: np.ndarray) -> None:
     """Time derivative of the Cowell state, written into ``out`` (length 7)."""
-    ax, ay, az = zonal_acceleration(
-        y[0], y[1], y[2], p[L.MU], p[L.R_REF], p[L.J_FIRST : L.J_FIRST + 7], int(p[L.ZONAL_DEGREE])
-    )
+    field_degree = int(p[L.FIELD_DEGREE])
+    if field_degree > 0:
+        # the full field in the pseudo-Earth-fixed frame (the co-rotating atmosphere's angle)
+        th = p[L.THETA0] + p[L.OMEGA_EARTH] * t
+        c = math.cos(th)
+        s = math.sin(th)
+        fx, fy, az = field_acceleration(
+            c * y[0] + s * y[1], -s * y[0] + c * y[1], y[2], p[L.SIZE :], field_degree
+        )
+        ax = c * fx - s * fy
+        ay = s * fx + c * fy
+    else:
+        ax, ay, az = zonal_acceleration(
+            y[0],
+            y[1],
+            y[2],
+            p[L.MU],
+            p[L.R_REF],
+            p[L.J_FIRST : L.J_FIRST + 7],
+            int(p[L.ZONAL_DEGREE]),
+        )
     if p[L.THIRD_BODY] > 0.0:
         bx, by, bz = third_body_acceleration(y[0], y[1], y[2], p[L.TT0] + t / 86400.0)
         ax += bx

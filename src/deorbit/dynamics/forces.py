@@ -8,6 +8,7 @@ spacecraft drag model (``Cd A / m``), relative to an atmosphere that co-rotates 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from deorbit.core.constants import G0, GM_EARTH, R_EARTH_EGM
 from deorbit.core.earth_rotation import gmst82, gmst82_rate
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.dynamics import layout as L
-from deorbit.dynamics.gravity import J_ZONAL, MAX_ZONAL_DEGREE
+from deorbit.dynamics.gravity import FIELD_MAX_DEGREE, J_ZONAL, MAX_ZONAL_DEGREE, load_field
 from deorbit.environment.atmosphere import AtmosphereModel, Exponential
 from deorbit.environment.density_grid import DensityGrid
 from deorbit.environment.space_weather import KIND_MONTHLY_PREDICTED, ConstantSpaceWeather
@@ -77,6 +78,10 @@ class ForceModel:
     third_body:
         Add the Sun's and the Moon's point-mass perturbations (numerical propagation only; the
         orbit-averaged equations leave them out, see :mod:`deorbit.dynamics.equations`).
+    gravity_field:
+        0 (default): the zonal model to ``zonal_degree``. 2..20: the full EGM96 field to that
+        degree and order instead (numerical propagation only; the averaged equations keep
+        the zonal J2 drift).
     """
 
     atmosphere: AtmosphereModel | None = None
@@ -84,11 +89,17 @@ class ForceModel:
     density_scale: float = 1.0
     grid: dict[str, Any] = field(default_factory=dict)
     third_body: bool = False
+    gravity_field: int = 0
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.zonal_degree <= MAX_ZONAL_DEGREE:
             raise InputError(f"zonal degree must be 0..{MAX_ZONAL_DEGREE}, got {self.zonal_degree}")
+        if self.gravity_field != 0 and not 2 <= self.gravity_field <= FIELD_MAX_DEGREE:
+            raise InputError(
+                f"gravity field degree must be 2..{FIELD_MAX_DEGREE} (or 0 for the zonal "
+                f"model), got {self.gravity_field}"
+            )
         if not (math.isfinite(self.density_scale) and self.density_scale > 0):
             raise InputError(f"density scale must be > 0, got {self.density_scale}")
 
@@ -100,6 +111,8 @@ class ForceModel:
     def describe(self) -> str:
         """One line for logs and reports."""
         g = "point mass" if self.zonal_degree < 2 else f"J2..J{self.zonal_degree}"
+        if self.gravity_field:
+            g = f"EGM96 {self.gravity_field}x{self.gravity_field} (numerical only)"
         d = (
             f"drag: {self.atmosphere.name} x {self.density_scale:g}"
             if self.atmosphere
@@ -167,7 +180,11 @@ class ForceModel:
 
     def parameters(self, spacecraft: Spacecraft, epoch: Time, grid: DensityGrid) -> np.ndarray:
         """The kernels' parameter vector for ``spacecraft`` with t = 0 at ``epoch``."""
-        p = np.zeros(L.SIZE)
+        n_coef = 2 * (self.gravity_field + 1) ** 2 if self.gravity_field else 0
+        p = np.zeros(L.SIZE + n_coef)
+        if self.gravity_field:
+            p[L.FIELD_DEGREE] = self.gravity_field
+            p[L.SIZE :] = _field(self.gravity_field)
         p[L.MODEL] = 0.0
         p[L.MU] = GM_EARTH
         p[L.R_REF] = R_EARTH_EGM
@@ -188,6 +205,12 @@ class ForceModel:
         tt = epoch.tt
         p[L.TT0] = (tt.jd1 - 2451545.0) + tt.jd2
         return p
+
+
+@functools.lru_cache(maxsize=4)
+def _field(degree: int) -> np.ndarray:
+    """The bundled field's coefficients (read once per degree)."""
+    return load_field(degree)
 
 
 def constant_weather(model: AtmosphereModel) -> bool:

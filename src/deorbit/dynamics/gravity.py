@@ -25,6 +25,7 @@ for this purpose), accelerations in m/s^2.
 from __future__ import annotations
 
 import math
+from importlib import resources
 
 import numba
 import numpy as np
@@ -32,6 +33,7 @@ import numpy as np
 from deorbit.core.constants import GM_EARTH, GM_MOON, GM_SUN, R_EARTH_EGM
 from deorbit.core.earth_rotation import moon_position_mod, sun_position_mod
 from deorbit.dynamics.compile import FASTMATH
+from deorbit.errors import InputError
 
 # EGM2008 normalised zonal coefficients Cbar_n0, n = 2..6 (source in the module docstring).
 _CBAR_N0 = {
@@ -147,3 +149,110 @@ def third_body_acceleration_array(r: np.ndarray, tt_days: np.ndarray | float) ->
     for k in range(pts.shape[0]):
         out[k] = third_body_acceleration(pts[k, 0], pts[k, 1], pts[k, 2], float(tt[k]))
     return out.reshape(np.shape(r))
+
+
+# --------------------------------------------------------------------------------------------
+# Full spherical-harmonic field (optional): EGM96 to degree and order 20, bundled
+# --------------------------------------------------------------------------------------------
+
+FIELD_MAX_DEGREE = 20
+"""Highest degree and order of the bundled field (``data/gravity/EGM96_deg20.gfc``)."""
+
+
+def load_field(degree: int) -> np.ndarray:
+    """Unnormalised coefficients of EGM96 to ``degree`` x ``degree`` as one flat array: the
+    ``(degree + 1)^2`` C_nm (row n, column m) then the ``(degree + 1)^2`` S_nm.
+
+    The file holds the fully normalised Cbar_nm, Sbar_nm of EGM96 (Lemoine et al. 1998,
+    NASA/TP-1998-206861; ICGEM format, tide-free, GM 3.986004415e14 m^3/s^2, R 6378136.3 m),
+    truncated at degree 20 (provenance in ``data/SOURCES.md``). Unnormalised:
+    ``C_nm = Cbar_nm sqrt((2 - delta_m0) (2n + 1) (n - m)! / (n + m)!)``
+    (Montenbruck & Gill 2000, "Satellite Orbits", eq. 3.13)."""
+    if not 2 <= degree <= FIELD_MAX_DEGREE:
+        raise InputError(f"gravity field degree must be 2..{FIELD_MAX_DEGREE}, got {degree}")
+    path = resources.files("deorbit.data") / "gravity" / "EGM96_deg20.gfc"
+    c = np.zeros((degree + 1, degree + 1))
+    s = np.zeros((degree + 1, degree + 1))
+    with resources.as_file(path) as p, open(p) as fh:
+        in_body = False
+        for line in fh:
+            if not in_body:
+                in_body = line.startswith("end_of_head")
+                continue
+            key, n, m, cbar, sbar = line.split()[:5]
+            n, m = int(n), int(m)
+            if key != "gfc" or n > degree:
+                continue
+            norm = math.sqrt(
+                (1.0 if m == 0 else 2.0)
+                * (2 * n + 1)
+                * math.factorial(n - m)
+                / math.factorial(n + m)
+            )
+            c[n, m] = float(cbar) * norm
+            s[n, m] = float(sbar) * norm
+    return np.concatenate([c.ravel(), s.ravel()])
+
+
+FIELD_GM = 3.986004415e14
+"""GM of the EGM96 coefficients, m^3/s^2 (the file's header)."""
+FIELD_R = 6378136.3
+"""Reference radius of the EGM96 coefficients, m (the file's header)."""
+
+
+@numba.njit(cache=True, fastmath=FASTMATH, error_model="numpy")
+def field_acceleration(
+    x: float, y: float, z: float, coef: np.ndarray, degree: int
+) -> tuple[float, float, float]:
+    """Gravity of the full field to ``degree`` x ``degree`` at the Earth-fixed position
+    ``(x, y, z)`` (m), m/s^2 in the same frame, point mass included. ``coef``: the flat
+    unnormalised C then S of :func:`load_field`. The V_nm, W_nm recursions and the acceleration
+    sums of Montenbruck & Gill 2000, "Satellite Orbits", sec. 3.2.4-3.2.5 (eqs. 3.29-3.33)."""
+    nn = degree + 2  # V, W to degree + 1
+    size = degree + 1
+    v = np.zeros((nn, nn))
+    w = np.zeros((nn, nn))
+    r2 = x * x + y * y + z * z
+    rr = FIELD_R
+    x0 = rr * x / r2
+    y0 = rr * y / r2
+    z0 = rr * z / r2
+    rho = rr * rr / r2
+    v[0, 0] = rr / math.sqrt(r2)
+    w[0, 0] = 0.0
+    for m in range(nn):
+        if m > 0:
+            v[m, m] = (2 * m - 1) * (x0 * v[m - 1, m - 1] - y0 * w[m - 1, m - 1])
+            w[m, m] = (2 * m - 1) * (x0 * w[m - 1, m - 1] + y0 * v[m - 1, m - 1])
+        if m + 1 < nn:
+            v[m + 1, m] = (2 * m + 1) * z0 * v[m, m]
+            w[m + 1, m] = (2 * m + 1) * z0 * w[m, m]
+        for n in range(m + 2, nn):
+            v[n, m] = ((2 * n - 1) * z0 * v[n - 1, m] - (n + m - 1) * rho * v[n - 2, m]) / (n - m)
+            w[n, m] = ((2 * n - 1) * z0 * w[n - 1, m] - (n + m - 1) * rho * w[n - 2, m]) / (n - m)
+    ax = 0.0
+    ay = 0.0
+    az = 0.0
+    for n in range(degree + 1):
+        for m in range(n + 1):
+            c = coef[n * size + m]
+            s = coef[size * size + n * size + m]
+            if m == 0:
+                ax -= c * v[n + 1, 1]
+                ay -= c * w[n + 1, 1]
+                az -= (n + 1) * c * v[n + 1, 0]
+            else:
+                f = (n - m + 2) * (n - m + 1)
+                ax += 0.5 * (
+                    -c * v[n + 1, m + 1]
+                    - s * w[n + 1, m + 1]
+                    + f * (c * v[n + 1, m - 1] + s * w[n + 1, m - 1])
+                )
+                ay += 0.5 * (
+                    -c * w[n + 1, m + 1]
+                    + s * v[n + 1, m + 1]
+                    + f * (-c * w[n + 1, m - 1] + s * v[n + 1, m - 1])
+                )
+                az += (n - m + 1) * (-c * v[n + 1, m] - s * w[n + 1, m])
+    k = FIELD_GM / (rr * rr)
+    return k * ax, k * ay, k * az

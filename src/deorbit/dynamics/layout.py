@@ -50,5 +50,8 @@ THIRD_BODY = 28
 """Cowell: 1.0 to add the Sun's and the Moon's point-mass perturbations."""
 TT0 = 29
 """TT days from J2000.0 at t = 0 (for the Sun and Moon positions)."""
-SIZE = 30
-"""Length of the parameter vector."""
+FIELD_DEGREE = 30
+"""Cowell: degree and order of the full gravity field (0 = the zonal model); its unnormalised
+coefficients follow the vector's fixed part, from ``p[SIZE]`` on (C then S, row-major)."""
+SIZE = 31
+"""Length of the parameter vector's fixed part."""
