@@ -87,7 +87,9 @@ def test_the_zonal_part_is_our_zonal_model():
 def test_matches_satkit_egm96():
     """An independent implementation (satkit, Rust, Montenbruck & Gill's algorithm, its own
     EGM96 file): within 1e-9 of the acceleration."""
-    satkit = pytest.importorskip("satkit", reason="satkit (benchmark extra) is not installed")
+    satkit = pytest.importorskip(
+        "satkit", reason="satkit is not installed (a benchmark dependency, not in the test extra)"
+    )
     for degree in (4, 12, 20):
         coef = load_field(degree)
         for x, y, z in POINTS:
@@ -131,3 +133,46 @@ def test_cli_propagate_gravity_field(tmp_path, capsys):
     assert main([*args, "--gravity-field", "40"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "gravity field degree" in err[0]
+
+
+def test_unnormalised_coefficients_are_the_published_ones():
+    """Un-normalised EGM96 C22, S22 and C31 as tabulated in Vallado 2013, "Fundamentals of
+    Astrodynamics and Applications", 4th ed., App. D (EGM-96, unnormalised): 1.57446037456e-6,
+    -9.03803806639e-7 and 2.19263852917e-6."""
+    coef = load_field(4)
+    size = 5
+    c = coef[: size * size].reshape(size, size)
+    s = coef[size * size :].reshape(size, size)
+    assert c[2, 2] == pytest.approx(1.57446037456e-6, rel=1e-9)
+    assert s[2, 2] == pytest.approx(-9.03803806639e-7, rel=1e-9)
+    assert c[3, 1] == pytest.approx(2.19263852917e-6, rel=1e-9)
+
+
+def test_the_equations_of_motion_rotate_the_field_with_the_earth():
+    """cowell_rhs (drag off) at 5 h after the epoch against the field evaluated at the position
+    turned into the Earth-fixed frame by astropy's IAU 1982 mean sidereal time and the
+    acceleration turned back: a wrong direction or a frozen Earth would miss by the tesseral
+    part (~1e-5 m/s^2)."""
+    from astropy.time import Time, TimeDelta
+
+    from deorbit.dynamics.equations import cowell_rhs
+
+    epoch = Time("2026-03-01T00:00:00", scale="utc")
+    state = State.from_keplerian(epoch, WGS84_A + 400e3, 0.001, 0.9, 0.3, 0.2, 0.1)
+    forces = ForceModel(None, gravity_field=20)
+    grid = forces.density_grid(epoch.mjd, epoch.mjd + 1)
+    p = forces.parameters(Spacecraft(500.0, 2.0, 2.2), epoch, grid)
+    t = 5 * 3600.0
+    y = np.array([*state.r, *state.v, 500.0])
+    out = np.empty(7)
+    cowell_rhs(t, y, p, grid.as_numba(), out)
+    th = (epoch + TimeDelta(t, format="sec")).sidereal_time("mean", "greenwich", model="IAU1982")
+    th = th.to_value("rad")
+    c, s = math.cos(th), math.sin(th)
+    fx, fy, fz = field_acceleration(
+        c * y[0] + s * y[1], -s * y[0] + c * y[1], y[2], load_field(20), 20
+    )
+    ref = np.array([c * fx - s * fy, s * fx + c * fy, fz])
+    assert np.linalg.norm(out[3:6] - ref) < 1e-9
+    frozen = np.array(field_acceleration(y[0], y[1], y[2], load_field(20), 20))
+    assert np.linalg.norm(out[3:6] - frozen) > 1e-6

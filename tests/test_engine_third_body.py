@@ -97,6 +97,7 @@ def test_the_fall_models_keep_the_sun_and_moon():
     forces = ForceModel(Exponential(), third_body=True)
     assert ground_forces(forces).third_body and _fall_forces(forces).third_body
     assert _fall_forces(forces).zonal_degree == 2
+    assert _fall_forces(ForceModel(Exponential(), gravity_field=8)).gravity_field == 0
     assert ground_forces(forces).grid["alt_min_m"] == 0.0
 
 

@@ -391,11 +391,12 @@ class _Block:
 
 
 def _fall_forces(forces: ForceModel) -> ForceModel:
-    """The atmosphere down to the ground (:func:`ground_forces`) with gravity to J2 only: over
-    the few minutes of a fragment's fall J3-J6 move its impact by < 1 m (our comparison on the
-    ISS case), and the zonal sum is a quarter of the fall's cost."""
+    """The atmosphere down to the ground (:func:`ground_forces`) with gravity to J2 only (the
+    full field, if any, off too): over the few minutes of a fragment's fall J3-J6 move its
+    impact by < 1 m (our comparison on the ISS case), and the zonal sum is a quarter of the
+    fall's cost."""
     g = ground_forces(forces)
-    return dataclasses.replace(g, zonal_degree=min(g.zonal_degree, 2), _cache={})
+    return dataclasses.replace(g, zonal_degree=min(g.zonal_degree, 2), gravity_field=0, _cache={})
 
 
 def _tilt(axis: np.ndarray, angle: np.ndarray, azimuth: np.ndarray) -> np.ndarray:
