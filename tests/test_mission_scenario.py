@@ -89,3 +89,19 @@ def test_observed_weather_beyond_the_history_is_a_clear_error(capsys, tmp_path):
     assert main(["plan", "--levels", "OBSERVED", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "2026" in err
+
+
+def test_optional_force_models_reach_the_plans_force_model(iss_text):
+    """The Sun and Moon and the EGM96 field are switched on in the scenario's environment and
+    reach the force model of every solar level; a degree outside 0, 2..20 is refused."""
+    from deorbit.mission.descent import forces_for
+
+    assert not forces_for(load_scenario("iss"), "AVERAGE").third_body  # bundled: off
+    text = iss_text.replace("third_body = false", "third_body = true").replace(
+        "gravity_field = 0", "gravity_field = 12"
+    )
+    forces = forces_for(parse_scenario(text), "WEAK")
+    assert forces.third_body and forces.gravity_field == 12
+    for bad in ("1", "21"):
+        msg = _error(iss_text.replace("gravity_field = 0", f"gravity_field = {bad}"))
+        assert "gravity_field" in msg and "my.toml" in msg

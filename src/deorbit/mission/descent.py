@@ -233,14 +233,18 @@ def start_elements(scenario: Scenario, base: Path | None = None) -> ElementSet:
 def forces_for(scenario: Scenario, level: str) -> ForceModel:
     """NRLMSIS drag under the ``level`` solar-activity forecast (WEAK, AVERAGE, STRONG) or the
     OBSERVED CelesTrak history (past periods only: a plan running past the last observed day
-    stops with a SpaceWeatherRangeError), zonal gravity."""
+    stops with a SpaceWeatherRangeError), zonal gravity or the full field, and the Sun and Moon
+    when the scenario asks (both act in the numerical final phase only)."""
     env = scenario.environment
     if level == "OBSERVED":
         sw = CelestrakSpaceWeather(use_predictions=False)
     else:
         sw = default_space_weather(level)
     return ForceModel(
-        NRLMSIS(sw, "00" if env.atmosphere == "msis00" else "2.1"), zonal_degree=env.zonal_degree
+        NRLMSIS(sw, "00" if env.atmosphere == "msis00" else "2.1"),
+        zonal_degree=env.zonal_degree,
+        third_body=env.third_body,
+        gravity_field=env.gravity_field,
     )
 
 

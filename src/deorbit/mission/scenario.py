@@ -125,6 +125,17 @@ class Environment(_Strict):
     atmosphere: Literal["msis00", "msis21"] = "msis00"
     levels: list[Level] = ["WEAK", "AVERAGE", "STRONG"]
     zonal_degree: int = Field(6, ge=2, le=6)
+    third_body: bool = False
+    """The Sun and the Moon in the numerical (final-phase) propagation."""
+    gravity_field: int = Field(0, ge=0, le=20)
+    """0: the zonal model; 2-20: the full EGM96 field to that degree and order in the
+    numerical (final-phase) propagation."""
+
+    @model_validator(mode="after")
+    def _field(self) -> Environment:
+        if self.gravity_field == 1:
+            raise ValueError("gravity_field must be 0 (zonal model) or 2..20, got 1")
+        return self
 
 
 class Operations(_Strict):
