@@ -16,8 +16,8 @@ points of the final arc.
 from __future__ import annotations
 
 import math
-import time
 
+from _timing import best_of
 from deorbit.core.constants import WGS84_A
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
@@ -26,15 +26,6 @@ from deorbit.environment.atmosphere import Exponential
 from deorbit.propagation.averaged import lifetime
 from deorbit.propagation.events import AltitudeCrossing
 from deorbit.propagation.numerical import NumericalPropagator
-
-
-def _best(f, n: int = 2):
-    best, out = math.inf, None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        out = f()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:
@@ -48,8 +39,8 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for mass in (2000.0, 5000.0, 20000.0):
         sc = Spacecraft(mass, 1.0, 2.2)
-        t_l, res = _best(lambda sc=sc: lifetime(state, sc, ForceModel(Exponential())))
-        t_c, num = _best(
+        t_l, res = best_of(lambda sc=sc: lifetime(state, sc, ForceModel(Exponential())))
+        t_c, num = best_of(
             lambda sc=sc: NumericalPropagator(ForceModel(Exponential())).propagate(
                 state, sc, 365 * 86400.0, events=[AltitudeCrossing(120e3)], output_step=-1
             )

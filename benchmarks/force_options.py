@@ -21,12 +21,12 @@ Run from the repository root::
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 from astropy.time import Time
 from scipy.integrate import solve_ivp
 
+from _timing import best_of
 from deorbit.core.constants import GM_EARTH, WGS84_A
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
@@ -37,15 +37,6 @@ from deorbit.environment.space_weather import default_space_weather
 from deorbit.propagation.numerical import NumericalPropagator
 
 DAY = 86400.0
-
-
-def _best(f, n: int = 2):
-    best, out = math.inf, None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        out = f()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def main() -> None:
@@ -63,9 +54,9 @@ def main() -> None:
         ForceModel(None, zonal_degree=0, third_body=True), rtol=1e-11, atol=1e-6
     )
     prop.propagate(state, sat, 600.0, output_step=-1)  # compile / warm
-    t_ours, ours = _best(lambda: prop.propagate(state, sat, DAY, output_step=-1))
+    t_ours, ours = best_of(lambda: prop.propagate(state, sat, DAY, output_step=-1))
     y0 = np.concatenate([state.r, state.v])
-    t_ref, ref = _best(
+    t_ref, ref = best_of(
         lambda: solve_ivp(rhs, (0.0, DAY), y0, method="DOP853", rtol=1e-11, atol=1e-6)
     )
     miss = float(np.linalg.norm(ours.r[-1] - ref.y[:3, -1]))
@@ -81,7 +72,7 @@ def main() -> None:
     for on in (False, True):
         p = NumericalPropagator(ForceModel(NRLMSIS(sw, "00"), third_body=on))
         p.propagate(s2, iss, 5 * DAY, output_step=-1)  # compile / grid
-        runs[on] = _best(lambda p=p: p.propagate(s2, iss, 5 * DAY, output_step=-1), 3)
+        runs[on] = best_of(lambda p=p: p.propagate(s2, iss, 5 * DAY, output_step=-1), 3)
     moved = float(np.linalg.norm(runs[True][1].r[-1] - runs[False][1].r[-1]))
     print("full force model (J2..J6, NRLMSISE-00 AVERAGE, drag), ISS-like, 5 days from 420 km")
     print(f"  without Sun and Moon: {runs[False][0]:8.3f} s")
@@ -100,7 +91,7 @@ def main() -> None:
     def ours():
         return np.array([field_acceleration(x, y, z, coef, 20) for x, y, z in pts])
 
-    t_f, a_f = _best(ours)
+    t_f, a_f = best_of(ours)
     print("EGM96 20 x 20 acceleration, 10,000 positions at 150-2,000 km")
     print(f"  deorbit (numba, called from Python): {t_f:8.3f} s")
     try:
@@ -114,7 +105,7 @@ def main() -> None:
                 [satkit.gravity(p, model=satkit.gravmodel.egm96, degree=20) for p in pts]
             )
 
-        t_s, a_s = _best(ref)
+        t_s, a_s = best_of(ref)
         rel = np.linalg.norm(a_f - a_s, axis=1) / np.linalg.norm(a_s, axis=1)
         print(f"  satkit (Rust, called from Python)  : {t_s:8.3f} s   ratio {t_s / t_f:6.2f}x")
         print(f"  largest relative difference {rel.max():.1e}")
@@ -122,7 +113,7 @@ def main() -> None:
     for deg in (0, 20):
         p = NumericalPropagator(ForceModel(NRLMSIS(sw, "00"), gravity_field=deg))
         p.propagate(s2, iss, 5 * DAY, output_step=-1)  # compile / grid
-        runs[deg] = _best(lambda p=p: p.propagate(s2, iss, 5 * DAY, output_step=-1), 3)
+        runs[deg] = best_of(lambda p=p: p.propagate(s2, iss, 5 * DAY, output_step=-1), 3)
     moved = float(np.linalg.norm(runs[20][1].r[-1] - runs[0][1].r[-1]))
     print("full force model, ISS-like, 5 days from 420 km: J2..J6 against EGM96 20 x 20")
     print(f"  J2..J6          : {runs[0][0]:8.3f} s")
