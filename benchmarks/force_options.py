@@ -30,6 +30,7 @@ from _timing import best_of
 from deorbit.core.constants import GM_EARTH, WGS84_A
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
+from deorbit.core.time import days_since_j2000
 from deorbit.dynamics.forces import ForceModel
 from deorbit.dynamics.gravity import field_acceleration, load_field, third_body_acceleration_array
 from deorbit.environment.atmosphere import NRLMSIS
@@ -41,7 +42,7 @@ DAY = 86400.0
 
 def main() -> None:
     t0 = Time("2026-01-01T00:00:00", scale="utc")
-    tt0 = (t0.tt.jd1 - 2451545.0) + t0.tt.jd2
+    tt0 = float(days_since_j2000(t0, "tt"))
     sat = Spacecraft(500.0, 2.0, 2.2)
     state = State.from_keplerian(t0, WGS84_A + 700e3, 0.001, math.radians(98.0), 0.4, 0.2, 0.1)
 

@@ -16,6 +16,7 @@ from deorbit.cli import main
 from deorbit.core.constants import GM_EARTH, WGS84_A
 from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.state import State
+from deorbit.core.time import days_since_j2000
 from deorbit.dynamics.forces import ForceModel
 from deorbit.dynamics.gravity import third_body_acceleration_array
 from deorbit.environment.atmosphere import Exponential
@@ -25,8 +26,7 @@ SAT = Spacecraft(500.0, 2.0, 2.2)
 
 
 def _tt_days(t: Time) -> float:
-    tt = t.tt
-    return (tt.jd1 - 2451545.0) + tt.jd2
+    return float(days_since_j2000(t, "tt"))
 
 
 @pytest.mark.parametrize("when", ["2010-03-03T05:00:00", "2024-05-10T18:30:00"])

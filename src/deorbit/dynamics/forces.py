@@ -19,6 +19,7 @@ from astropy.time import Time
 from deorbit.core.constants import G0, GM_EARTH, R_EARTH_EGM
 from deorbit.core.earth_rotation import gmst82, gmst82_rate
 from deorbit.core.spacecraft import Spacecraft
+from deorbit.core.time import days_since_j2000
 from deorbit.dynamics import layout as L
 from deorbit.dynamics.gravity import FIELD_MAX_DEGREE, J_ZONAL, MAX_ZONAL_DEGREE, load_field
 from deorbit.environment.atmosphere import AtmosphereModel, Exponential
@@ -201,9 +202,9 @@ class ForceModel:
         p[L.G0] = G0
         p[L.N_QUAD] = 36
         p[L.AVG_J2] = 1.0 if self.zonal_degree >= 2 else 0.0
-        p[L.THIRD_BODY] = 1.0 if self.third_body else 0.0
-        tt = epoch.tt
-        p[L.TT0] = (tt.jd1 - 2451545.0) + tt.jd2
+        if self.third_body:  # the TT conversion only when the Sun and Moon need it
+            p[L.THIRD_BODY] = 1.0
+            p[L.TT0] = float(days_since_j2000(epoch, "tt"))
         return p
 
 

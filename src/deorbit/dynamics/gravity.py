@@ -1,4 +1,5 @@
-"""Earth gravity: point mass plus zonal harmonics J2…J6; the Sun and the Moon as third bodies.
+"""Earth gravity: point mass plus zonal harmonics J2…J6 (default), or the full EGM96 field to
+degree 20 (optional); the Sun and the Moon as third bodies (optional).
 
 The zonal coefficients are the unnormalised ``J_n = -sqrt(2n+1) * Cbar_n0`` of EGM2008
 (Pavlis, Holmes, Kenyon & Factor 2012, "The development and evaluation of the Earth

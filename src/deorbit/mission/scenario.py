@@ -23,6 +23,7 @@ from astropy.time import Time
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from deorbit.core.time import to_time
+from deorbit.dynamics.gravity import FIELD_MAX_DEGREE
 from deorbit.errors import DeorbitError, ScenarioError
 
 SCENARIO_DIR = Path(__file__).with_name("scenarios")
@@ -127,14 +128,16 @@ class Environment(_Strict):
     zonal_degree: int = Field(6, ge=2, le=6)
     third_body: bool = False
     """The Sun and the Moon in the numerical (final-phase) propagation."""
-    gravity_field: int = Field(0, ge=0, le=20)
+    gravity_field: int = Field(0, ge=0, le=FIELD_MAX_DEGREE)
     """0: the zonal model; 2-20: the full EGM96 field to that degree and order in the
     numerical (final-phase) propagation."""
 
     @model_validator(mode="after")
     def _field(self) -> Environment:
         if self.gravity_field == 1:
-            raise ValueError("gravity_field must be 0 (zonal model) or 2..20, got 1")
+            raise ValueError(
+                f"gravity_field must be 0 (zonal model) or 2..{FIELD_MAX_DEGREE}, got 1"
+            )
         return self
 
 
