@@ -129,3 +129,17 @@ def test_samples_that_stay_up_are_null_in_reentry_json(tmp_path):
     text = write_reentry_report(out).read_text(encoding="utf-8")
     assert check_offline_page(text, reentry_report.SECTIONS) == 2
     assert "80 ensemble samples, 3 not down within the prediction horizon." in text
+
+
+def test_reentry_report_of_an_open_window_names_the_horizon(tmp_path):
+    """More than 5 % of the samples still up at the horizon: reentry.json has no 95 % point
+    (null) and the report's window card says "open" and where the horizon ends."""
+    out = make_reentry_folder(tmp_path / "r")
+    data = json.loads((out / "reentry.json").read_text())
+    data.update(p95=None, window_hours=None, horizon_end="2009-05-01T00:00:00Z")
+    data["sample_times"][-10:] = [None] * 10
+    (out / "reentry.json").write_text(json.dumps(data))
+    text = write_reentry_report(out).read_text(encoding="utf-8")
+    assert check_offline_page(text, reentry_report.SECTIONS) == 2
+    assert "2009-04-25 00:00 to after 2009-05-01 00:00 (the horizon)" in text
+    assert ">open<" in text

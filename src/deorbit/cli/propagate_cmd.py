@@ -101,7 +101,6 @@ def propagate(
             force_model(atmosphere, solar, f107, ap),
             third_body=third_body,
             gravity_field=gravity_field,
-            _cache={},
         )
         forces_text = forces.describe()
         events = (

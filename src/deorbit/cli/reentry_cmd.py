@@ -29,7 +29,7 @@ from deorbit.reentry.validation import (
     run_validation,
     score,
 )
-from deorbit.reentry.window import predict_reentry
+from deorbit.reentry.window import check_horizon, predict_reentry
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -56,6 +56,13 @@ def reentry(
     window: Annotated[
         float | None, typer.Option("--window", help="Fit window, days (default: adaptive).")
     ] = None,
+    horizon: Annotated[
+        float,
+        typer.Option(
+            "--horizon",
+            help="Years to follow the ensemble; a sample still up then counts as staying up.",
+        ),
+    ] = 25.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     out: Annotated[
         Path | None,
@@ -72,7 +79,17 @@ def reentry(
         raise InputError(f"{file} holds {len(ids)} objects; choose one with --norad")
     if at is not None:
         to_time(at)  # a bad date is reported before any work
-    pred = predict_reentry(sets, at=at, samples=samples, seed=seed, window_days=window)
+    check_horizon(horizon)  # bad input is reported before any work
+    with progress_bar("predicting") as update:
+        pred = predict_reentry(
+            sets,
+            at=at,
+            samples=samples,
+            seed=seed,
+            window_days=window,
+            horizon_years=horizon,
+            progress=update,
+        )
     summary = pred.summary()
     if out is not None:
         from deorbit.report import write_reentry_report
@@ -107,13 +124,17 @@ def reentry(
         f"solar levels {', '.join(pred.levels)}",
     )
     t.add_row("interface 120 km, median", iso(pred.median))
-    t.add_row("5 % / 95 %", f"{iso(pred.p05)} / {iso(pred.p95)}")
-    t.add_row(
-        "remaining",
-        f"{pred.remaining_days:.2f} d (window {(pred.p95 - pred.p05).to_value('hour'):.1f} h)",
-    )
+    p95 = iso(pred.p95) if pred.p95 is not None else f"after {iso(pred.horizon_end)} (horizon)"
+    t.add_row("5 % / 95 %", f"{iso(pred.p05)} / {p95}")
+    window = "open: the 95 % point is after the horizon"
+    if pred.window_hours is not None:
+        window = f"{pred.window_hours:.1f} h"
+    t.add_row("remaining", f"{pred.remaining_days:.2f} d (window {window})")
     for key, (when, lat, lon) in pred.points.items():
-        t.add_row(f"  {key} interface point", f"{iso(when)}  {lat:+.2f}°, {lon:+.2f}°")
+        t.add_row(
+            f"  {key} interface point",
+            f"{iso(when)}  {lat:+.2f}°, {lon:+.2f}° ({pred.point_levels[key]})",
+        )
     if pred.impact is not None:
         when, lat, lon = pred.impact
         t.add_row("expected impact (median)", f"{iso(when)}  {lat:+.2f}°, {lon:+.2f}°")

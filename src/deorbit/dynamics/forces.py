@@ -22,6 +22,7 @@ from deorbit.core.spacecraft import Spacecraft
 from deorbit.core.time import days_since_j2000
 from deorbit.dynamics import layout as L
 from deorbit.dynamics.gravity import FIELD_MAX_DEGREE, J_ZONAL, MAX_ZONAL_DEGREE, load_field
+from deorbit.dynamics.grid_cache import GridCache
 from deorbit.environment.atmosphere import AtmosphereModel, Exponential
 from deorbit.environment.density_grid import DensityGrid
 from deorbit.environment.space_weather import KIND_MONTHLY_PREDICTED, ConstantSpaceWeather
@@ -91,7 +92,7 @@ class ForceModel:
     grid: dict[str, Any] = field(default_factory=dict)
     third_body: bool = False
     gravity_field: int = 0
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: GridCache = field(default_factory=GridCache, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not 0 <= self.zonal_degree <= MAX_ZONAL_DEGREE:
@@ -162,9 +163,9 @@ class ForceModel:
             opts["lat_max_deg"] = min(90.0, 5.0 * math.ceil(reach / 5.0))
         opts.update(spacing or {})
         opts.update(self.grid)
-        for (k0, k1, kopts), grid in self._cache.items():
-            if k0 <= mjd_start and k1 >= mjd_end and _close_options(kopts, opts):
-                return grid
+        grid = self._cache.find(mjd_start, mjd_end, opts)
+        if grid is not None:
+            return grid
         smooth = constant_weather(self.atmosphere) or smooth_weather(self.atmosphere, mjd_start)
         block = CONSTANT_WEATHER_BLOCK_DAYS if smooth else 1
         start = math.floor(mjd_start)
@@ -172,11 +173,8 @@ class ForceModel:
         if horizon_mjd is not None:
             end = min(end, math.ceil(horizon_mjd))
         end = max(end, math.ceil(mjd_end), start + 1)
-        key = (start, end, tuple(sorted(opts.items())))
-        if len(self._cache) > 64:
-            self._cache.clear()
         grid = DensityGrid.build(self.atmosphere, start, end, **opts)
-        self._cache[key] = grid
+        self._cache.add(start, end, opts, grid)
         return grid
 
     def parameters(self, spacecraft: Spacecraft, epoch: Time, grid: DensityGrid) -> np.ndarray:
@@ -232,24 +230,6 @@ def smooth_weather(model: AtmosphereModel, mjd: float) -> bool:
     except DeorbitError:
         return False
     return bool(np.all(kinds >= KIND_MONTHLY_PREDICTED))
-
-
-def _close_options(cached: tuple, wanted: dict[str, Any]) -> bool:
-    """A cached grid serves if it has the same spacing and covers the wanted altitude band."""
-    c = dict(cached)
-    for k, v in wanted.items():
-        if k == "alt_min_m":
-            if c[k] > v:
-                return False
-        elif k == "lat_max_deg":
-            if c.get(k, 90.0) < v:
-                return False
-        elif k == "alt_max_m":
-            if c[k] < v:
-                return False
-        elif c.get(k) != v:
-            return False
-    return True
 
 
 _DUMMY: list[DensityGrid] = []

@@ -396,7 +396,7 @@ def _fall_forces(forces: ForceModel) -> ForceModel:
     impact by < 1 m (our comparison on the ISS case), and the zonal sum is a quarter of the
     fall's cost."""
     g = ground_forces(forces)
-    return dataclasses.replace(g, zonal_degree=min(g.zonal_degree, 2), gravity_field=0, _cache={})
+    return dataclasses.replace(g, zonal_degree=min(g.zonal_degree, 2), gravity_field=0)
 
 
 def _tilt(axis: np.ndarray, angle: np.ndarray, azimuth: np.ndarray) -> np.ndarray:

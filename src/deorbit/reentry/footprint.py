@@ -34,7 +34,7 @@ MAX_FALL_TIME = 7200.0
 def ground_forces(forces: ForceModel) -> ForceModel:
     """The same force model (every setting kept) with the atmosphere tabulated down to the
     surface, and a grid cache of its own."""
-    return dataclasses.replace(forces, grid={**forces.grid, "alt_min_m": 0.0}, _cache={})
+    return dataclasses.replace(forces, grid={**forces.grid, "alt_min_m": 0.0})
 
 
 def ground_azimuth(t: Time, r_teme: np.ndarray, v_teme: np.ndarray) -> float | np.ndarray:

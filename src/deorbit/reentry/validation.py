@@ -106,8 +106,10 @@ class Row:
 
     @property
     def inside_window(self) -> bool:
-        """Truth within the 5-95 % window."""
-        return bool(self.p05 is not None and self.p05 <= self.truth <= self.p95)
+        """Truth within the 5-95 % window (open at the end when p95 is after the horizon)."""
+        if self.p05 is None or self.truth < self.p05:
+            return False
+        return self.p95 is None or self.truth <= self.p95
 
     def as_dict(self) -> dict:
         """JSON-ready row."""

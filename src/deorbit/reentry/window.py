@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,6 +54,7 @@ from deorbit.environment.atmosphere import NRLMSIS
 from deorbit.environment.space_weather import CelestrakSpaceWeather, default_space_weather
 from deorbit.errors import DecayedError, InputError, PropagationError, SpaceWeatherRangeError
 from deorbit.estimation.drag_fit import (
+    REMAINING_WINDOW_MAX_DAYS,
     DragFit,
     FitError,
     TooFewSetsError,
@@ -80,6 +82,8 @@ LEVEL_WEIGHTS = {"WEAK": 0.25, "AVERAGE": 0.5, "STRONG": 0.25}
 HANDOVER_ALTITUDE = 180e3
 NODES_PER_LEVEL = 7
 TRACK_DAYS = 3.0
+MAX_HORIZON_YEARS = 100.0
+"""Longest prediction horizon (years); the solar-cycle forecast itself ends in 2099."""
 FINAL_DAYS_LIMIT = 60.0
 """Days the numerical ensemble runs when the mean perigee is already below the hand-over
 (samples still up then count as staying up)."""
@@ -158,9 +162,14 @@ class ReentryPrediction:
     sample_scales: np.ndarray
     median: Time
     p05: Time
-    p95: Time
+    p95: Time | None
+    """None when more than 5 % of the samples stay up over the horizon (:attr:`horizon_end`)."""
+    horizon_end: Time | None = None
+    """The end of the prediction horizon: samples still up then count as staying up."""
     impact: tuple[Time, float, float] | None = None
     points: dict[str, tuple[Time, float, float]] = field(default_factory=dict)
+    point_levels: dict[str, str] = field(default_factory=dict)
+    """The solar level each interface point's trajectory was flown with."""
     track: tuple[Time, np.ndarray, np.ndarray] | None = None
     fit_window: str = ""
     """How the fit window was chosen (given, for the remaining time, or the altitude rule)."""
@@ -178,6 +187,11 @@ class ReentryPrediction:
     def remaining_days(self) -> float:
         """Median time from the prediction date to the interface, days."""
         return float((self.median - self.as_of).to_value("day"))
+
+    @property
+    def window_hours(self) -> float | None:
+        """Width of the 5-95 % window, h; None when the 95th percentile is after the horizon."""
+        return None if self.p95 is None else float((self.p95 - self.p05).to_value("hour"))
 
     def summary(self) -> dict:
         """JSON-ready summary (ISO dates, km and degrees for people)."""
@@ -199,15 +213,16 @@ class ReentryPrediction:
             "interface_altitude_km": REENTRY_INTERFACE_ALTITUDE / 1e3,
             "median": iso(self.median),
             "p05": iso(self.p05),
-            "p95": iso(self.p95),
+            "p95": None if self.p95 is None else iso(self.p95),
+            "horizon_end": None if self.horizon_end is None else iso(self.horizon_end),
             "remaining_days": self.remaining_days,
-            "window_hours": float((self.p95 - self.p05).to_value("hour")),
+            "window_hours": self.window_hours,
         }
         if self.impact is not None:
             t, lat, lon = self.impact
             out["expected_impact"] = {"time": iso(t), "lat_deg": lat, "lon_deg": lon}
         out["window_points"] = {
-            k: {"time": iso(t), "lat_deg": la, "lon_deg": lo}
+            k: {"time": iso(t), "lat_deg": la, "lon_deg": lo, "solar_level": self.point_levels[k]}
             for k, (t, la, lo) in self.points.items()
         }
         return out
@@ -310,6 +325,37 @@ def _nominal_interface_s(
     return math.inf if ev is None else float(ev.t)
 
 
+def fit_widening(
+    sets: list[ElementSet],
+    forces: ForceModel,
+    window_days: float,
+    longest_days: float,
+    manoeuvre_check: bool,
+) -> tuple[DragFit, float]:
+    """:func:`fit_from_elements` over ``window_days``; a window with fewer than 4 usable sets
+    is doubled, at most to ``longest_days``. Returns the fit and the window it used (days).
+
+    Raises
+    ------
+    TooFewSetsError
+        Still fewer than 4 usable sets in the longest window.
+    FitError
+        Any other failure of the fit (not retried: a longer window does not mend it).
+    """
+    tried = window_days
+    while True:
+        try:
+            fit = fit_from_elements(
+                sets, forces, window_days=tried, manoeuvre_check=manoeuvre_check
+            )
+            return fit, tried
+        except TooFewSetsError:
+            wider = min(2.0 * tried, longest_days)
+            if wider <= tried:
+                raise
+            tried = wider
+
+
 def _refit_for_remaining(
     usable: list[ElementSet],
     first: DragFit,
@@ -338,26 +384,30 @@ def _refit_for_remaining(
     why = f"{window:.1f} d = half the first-pass remaining time {remaining:.1f} d"
     if window == first_window:
         return first, start, why
-    tried = window
-    while True:
-        try:
-            fit = fit_from_elements(
-                usable, forces, window_days=tried, manoeuvre_check=manoeuvre_check
-            )
-            break
-        except TooFewSetsError as exc:
-            # a short window in sparse sets: double it while it stays under the first one
-            if 2.0 * tried >= first_window:
-                return first, start, f"altitude rule ({first_days:.1f} d of sets): {why}: {exc}"
-            tried *= 2.0
-        except (FitError, DecayedError) as exc:
-            return first, start, f"altitude rule ({first_days:.1f} d of sets): {why} failed: {exc}"
+    longest = window  # a short window in sparse sets: doubled while it stays under the first
+    while 2.0 * longest < first_window:
+        longest *= 2.0
+    try:
+        fit, tried = fit_widening(usable, forces, window, longest, manoeuvre_check)
+    except TooFewSetsError as exc:
+        return first, start, f"altitude rule ({first_days:.1f} d of sets): {why}: {exc}"
+    except (FitError, DecayedError) as exc:
+        return first, start, f"altitude rule ({first_days:.1f} d of sets): {why} failed: {exc}"
     if tried != window:
         why += f", widened to {tried:g} d for 4 usable sets"
     try:
         return fit, fitted_state_at(fit, forces, usable[-1].epoch), why
     except DecayedError as exc:
         return first, start, f"altitude rule ({first_days:.1f} d of sets): {why} failed: {exc}"
+
+
+def check_horizon(horizon_years: float) -> None:
+    """Raise :class:`InputError` unless 0 < ``horizon_years`` <= :data:`MAX_HORIZON_YEARS`."""
+    if not (math.isfinite(horizon_years) and 0.0 < horizon_years <= MAX_HORIZON_YEARS):
+        raise InputError(
+            f"the horizon must be more than 0 and at most {MAX_HORIZON_YEARS:g} years, "
+            f"got {horizon_years}"
+        )
 
 
 def predict_reentry(
@@ -372,10 +422,13 @@ def predict_reentry(
     hindcast: bool = False,
     ground_track: bool = True,
     manoeuvre_check: bool = True,
+    progress: Callable[[float, float], None] | None = None,
 ) -> ReentryPrediction:
     """Predict the reentry of the object whose element sets are ``sets`` (one object), using only
     sets up to ``at`` (default: all). See the module docstring for the method. The fit window
-    starts after the last manoeuvre found in those sets (``manoeuvre_check``).
+    starts after the last manoeuvre found in those sets (``manoeuvre_check``). ``progress``,
+    when given, is called as ``progress(done, total)`` after each trajectory flown (the
+    first-pass nominal, the ensemble's node runs or its numerical batches, the ground tracks).
 
     Raises
     ------
@@ -391,6 +444,7 @@ def predict_reentry(
         raise InputError(f"predict_reentry needs one object's sets, got {len(ids)} objects")
     if samples < 10:
         raise InputError(f"samples must be at least 10, got {samples}")
+    check_horizon(horizon_years)
     usable = sorted(sets, key=lambda s: s.epoch.mjd)
     if at is not None:
         usable = [s for s in usable if s.epoch.mjd <= to_time(at).mjd]
@@ -405,9 +459,27 @@ def predict_reentry(
         if window_days is not None
         else adaptive_window_days(last.semi_major_axis - WGS84_A)
     )
-    fit = fit_from_elements(
-        usable, env.reference, window_days=first_window, manoeuvre_check=manoeuvre_check
-    )
+    widened = ""
+    if window_days is None:
+        # sparse sets (a debris object tracked every week or two): the altitude rule's window
+        # is doubled up to the longest fit window, and the refit below starts from there
+        rule = first_window
+        fit, first_window = fit_widening(
+            usable,
+            env.reference,
+            rule,
+            max(rule, REMAINING_WINDOW_MAX_DAYS),
+            manoeuvre_check,
+        )
+        if first_window != rule:
+            widened = (
+                f" (first pass: the altitude rule's {rule:.1f} d held fewer than 4 usable "
+                f"sets, widened to {first_window:.1f} d)"
+            )
+    else:
+        fit = fit_from_elements(
+            usable, env.reference, window_days=first_window, manoeuvre_check=manoeuvre_check
+        )
     try:
         start = fitted_state_at(fit, env.reference, last.epoch)
         fit_window = f"{window_days:g} d (given)" if window_days is not None else ""
@@ -422,6 +494,7 @@ def predict_reentry(
                 manoeuvre_check,
                 horizon_years,
             )
+            fit_window += widened
     except DecayedError as exc:
         raise DecayedError(f"{last.label}: {exc}") from exc
     levels = list(env.forces)
@@ -430,6 +503,15 @@ def predict_reentry(
     horizon = horizon_years * 365.25 * 86400.0
     t_if = np.full(samples, np.nan)
     perigee = start.a * (1 - start.e) - WGS84_A
+    steps = [0, 1 + len(levels) * (1 if perigee < HANDOVER_ALTITUDE else NODES_PER_LEVEL)]
+    steps[1] += 3 if ground_track else 0
+
+    def tick() -> None:
+        steps[0] += 1
+        if progress is not None:
+            progress(min(steps[0], steps[1]), steps[1])
+
+    tick()  # the fit and the first pass are done
     if perigee < HANDOVER_ALTITUDE:
         method = "numerical ensemble (final days)"
         try:
@@ -452,6 +534,7 @@ def predict_reentry(
             t_if[sel] = np.where(
                 np.array([nm == INTERFACE.label for nm in res.event_name]), res.event_time, np.inf
             )
+            tick()
     else:
         method = "averaged to 180 km + numerical (nodes in drag scale, log-log interpolation)"
         for j, lv in enumerate(levels):
@@ -460,25 +543,22 @@ def predict_reentry(
                 continue
             lo, hi = float(scales[sel].min()), float(scales[sel].max())
             nodes = np.geomspace(lo, hi, NODES_PER_LEVEL) if hi > lo * 1.0001 else np.array([lo])
-            times = np.array(
-                [_node_run(start, sc, env.forces[lv], float(kn), horizon) for kn in nodes]
-            )
-            if nodes.size == 1:
-                t_if[sel] = times[0]
-            else:
-                with np.errstate(divide="ignore"):
-                    t_if[sel] = np.exp(np.interp(np.log(scales[sel]), np.log(nodes), np.log(times)))
+            times = []
+            for kn in nodes:
+                times.append(_node_run(start, sc, env.forces[lv], float(kn), horizon))
+                tick()
+            times = np.array(times)
+            t_if[sel] = interpolate_nodes(scales[sel], nodes, times, horizon)
     finite = np.isfinite(t_if)
-    if finite.sum() < samples / 2:
+    q05, q50, q95 = interface_percentiles(t_if, (5.0, 50.0, 95.0))
+    limit_s = FINAL_DAYS_LIMIT * 86400.0 if perigee < HANDOVER_ALTITUDE else horizon
+    if not math.isfinite(q50):
         within = (
             f"{FINAL_DAYS_LIMIT:g} days (perigee already below the hand-over)"
             if perigee < HANDOVER_ALTITUDE
             else f"{horizon_years:g} years"
         )
         raise PropagationError(f"{last.label}: fewer than half the samples reenter within {within}")
-    q05, q50, q95 = np.percentile(np.where(finite, t_if, np.inf), [5, 50, 95])
-    if not np.isfinite(q95):
-        q95 = float(np.nanmax(t_if[finite]))
     t0 = start.epoch
     with warnings.catch_warnings():
         # NaN marks the samples that stay up over the horizon; erfa warns about NaN dates
@@ -498,31 +578,109 @@ def predict_reentry(
         sample_scales=scales,
         median=t0 + TimeDelta(q50, format="sec"),
         p05=t0 + TimeDelta(q05, format="sec"),
-        p95=t0 + TimeDelta(q95, format="sec"),
+        p95=t0 + TimeDelta(q95, format="sec") if math.isfinite(q95) else None,
+        horizon_end=t0 + TimeDelta(limit_s, format="sec"),
         fit_window=fit_window,
         uncertainty=ensemble_spread(fit, density_sigma, drag_change_sigma),
     )
     if ground_track:
-        _add_ground(pred, start, sc, env, t_if, q05, q50, q95, horizon)
+        _add_ground(pred, start, sc, env, t_if, (q05, q50, min(q95, limit_s)), limit_s, tick)
     return pred
 
 
-def _add_ground(pred, start, sc, env, t_if, q05, q50, q95, horizon_s) -> None:
+def interpolate_nodes(
+    scales: np.ndarray, nodes: np.ndarray, times: np.ndarray, horizon_s: float
+) -> np.ndarray:
+    """Interface times (s; inf: still up at ``horizon_s``) of the samples' drag ``scales``
+    from the node runs (``nodes`` ascending, their ``times``), linear in log-log.
+
+    Nodes that stay up over the horizon (inf) are the low-scale end. A sample between the
+    last node that comes down and the first that does not is extrapolated from the nodes that
+    come down (the slope of their first interval; t ~ 1/scale with only one) and stays up only
+    when that reaches past the horizon: interpolating towards an inf node would count every
+    sample of that interval as staying up, though most of it comes down before the horizon."""
+    k = np.log(np.asarray(scales, dtype=float))
+    ok = np.isfinite(times)
+    if not ok.any():
+        return np.full(k.shape, np.inf)
+    lk, lt = np.log(nodes[ok]), np.log(times[ok])
+    out = np.interp(k, lk, lt)
+    slope = (lt[1] - lt[0]) / (lk[1] - lk[0]) if lk.size >= 2 else -1.0
+    below = k < lk[0]
+    out[below] = lt[0] + slope * (k[below] - lk[0])
+    t = np.exp(out)
+    t[t > horizon_s] = np.inf
+    return t
+
+
+def interface_percentiles(times: np.ndarray, q: tuple[float, ...]) -> tuple[float, ...]:
+    """Percentiles ``q`` (0-100) of the samples' interface times (s; inf for a sample that
+    stays up over the horizon), linear between neighbouring order statistics as
+    ``numpy.percentile``; inf where one of the two neighbours stays up (the percentile is then
+    only known to lie after the horizon). ``numpy.percentile`` gives NaN there (inf - inf)."""
+    s = np.sort(np.asarray(times, dtype=float))
+    n = s.size
+    out = []
+    for p in q:
+        pos = p / 100.0 * (n - 1)
+        i = math.floor(pos)
+        j = min(i + 1, n - 1)
+        f = pos - i
+        if not math.isfinite(s[i]) or (f > 0.0 and not math.isfinite(s[j])):
+            out.append(math.inf)
+        else:
+            out.append(float(s[i] + (s[j] - s[i]) * f) if f > 0.0 else float(s[i]))
+    return tuple(out)
+
+
+def level_for_time(levels: np.ndarray, times: np.ndarray, target: float, prefer: str) -> str:
+    """The solar level whose samples' interface times (s, inf for staying up) bracket
+    ``target``: ``prefer`` (the reference level) when its own do, otherwise the level with the
+    most samples that do; when none does, the level whose nearest sample comes closest in log
+    time. A 5th percentile of a long horizon is usually a STRONG-level sample, a 95th a WEAK
+    one: the reference level's drag scale for that time would be an extrapolation."""
+    order = [prefer] + [lv for lv in dict.fromkeys(levels.tolist()) if lv != prefer]
+    best, best_n, best_gap = prefer, 0, math.inf
+    for lv in order:
+        t = times[(levels == lv) & np.isfinite(times) & (times > 0)]
+        if t.size == 0:
+            continue
+        n = int(min((t <= target).sum(), (t >= target).sum()))
+        if n > 0 and lv == prefer:
+            return lv
+        gap = float(np.min(np.abs(np.log(t) - math.log(target))))
+        if n > best_n or (best_n == 0 and n == 0 and gap < best_gap):
+            best, best_n, best_gap = lv, n, gap
+    return best
+
+
+def _add_ground(pred, start, sc, env, t_if, targets, horizon_s, tick) -> None:
     """Ground track over the window and the interface/impact points, from numerical
-    trajectories of the nominal environment with the drag scales whose reentry times are the
-    5th, 50th and 95th percentiles (:func:`scale_for_time`).
-    The p95 trajectory is still in orbit over the whole window: its ground track over the window
-    is where the object can come down. The p50 trajectory continues to the surface (impact)."""
-    forces = env.reference
-    own = pred.sample_levels == env.reference_level
-    k05, k50, k95 = (scale_for_time(pred.sample_scales[own], t_if[own], q) for q in (q05, q50, q95))
+    trajectories with the drag scales whose reentry times are the 5th, 50th and 95th
+    percentiles (:func:`scale_for_time`), each in the solar level whose samples bracket that
+    time (:func:`level_for_time`). The p95 trajectory is still in orbit over the whole window:
+    its ground track over the window is where the object can come down (when the 95th
+    percentile is after the horizon, over the horizon's last days and without a p95 point).
+    The p50 trajectory continues to the surface (impact)."""
+    runs = {}
+    for key, q in zip(("p05", "p50", "p95"), targets, strict=True):
+        lv = level_for_time(pred.sample_levels, t_if, q, env.reference_level)
+        own = pred.sample_levels == lv
+        runs[key] = (lv, scale_for_time(pred.sample_scales[own], t_if[own], q))
     # at most the last TRACK_DAYS of the window are flown numerically (the track over a longer
     # window covers every longitude between the inclination limits anyway)
-    track_from = max(pred.p05, pred.p95 - TimeDelta(TRACK_DAYS, format="jd"))
+    end = pred.p95 if pred.p95 is not None else pred.horizon_end
+    track_from = max(pred.p05, end - TimeDelta(TRACK_DAYS, format="jd"))
     try:
-        t, r, _ = _trajectory(start, sc, forces, k95, track_from, False, horizon_s)
-        t50, r50, impact = _trajectory(start, sc, forces, k50, None, True, horizon_s)
-        t05, r05, _ = _trajectory(start, sc, forces, k05, None, False, horizon_s)
+        lv, k = runs["p95"]
+        t, r, _ = _trajectory(start, sc, env.forces[lv], k, track_from, False, horizon_s)
+        tick()
+        lv, k = runs["p50"]
+        t50, r50, impact = _trajectory(start, sc, env.forces[lv], k, None, True, horizon_s)
+        tick()
+        lv, k = runs["p05"]
+        t05, r05, _ = _trajectory(start, sc, env.forces[lv], k, None, False, horizon_s)
+        tick()
     except (DecayedError, PropagationError):
         return
     keep = t >= track_from
@@ -530,12 +688,12 @@ def _add_ground(pred, start, sc, env, t_if, q05, q50, q95, horizon_s) -> None:
         lat, lon, _ = subpoint(t[keep], r[keep])
         pred.track = (t[keep], lat, lon)
     for key, (tt, rr) in (("p05", (t05, r05)), ("p50", (t50, r50)), ("p95", (t, r))):
-        if key == "p50":
-            i = _interface_index(tt, rr)
-        else:
-            i = len(tt) - 1
+        if key == "p95" and pred.p95 is None:
+            continue
+        i = _interface_index(tt, rr) if key == "p50" else len(tt) - 1
         lat, lon, _ = subpoint(tt[i], rr[i][None])
         pred.points[key] = (tt[i], float(lat[0]), float(lon[0]))
+        pred.point_levels[key] = runs[key][0]
     if impact is not None:
         ti, ri = impact
         lat, lon, _ = subpoint(ti, ri[None])

@@ -36,8 +36,13 @@ def _summary(page: Page, r: dict) -> None:
         ),
         (
             "5 % – 95 % window",
-            f"{hours:.1f} h" if isinstance(hours, (int, float)) else "-",
-            f"{utc_text(r.get('p05'))} to {utc_text(r.get('p95'))}",
+            f"{hours:.1f} h" if isinstance(hours, (int, float)) else "open",
+            f"{utc_text(r.get('p05'))} to "
+            + (
+                utc_text(r.get("p95"))
+                if r.get("p95")
+                else f"after {utc_text(r.get('horizon_end'))} (the horizon)"
+            ),
             BAND_COLOUR,
         ),
     ]
