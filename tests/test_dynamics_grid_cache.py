@@ -110,3 +110,28 @@ def test_a_second_trajectory_through_the_same_days_builds_no_grid_and_flies_the_
     before = forces._cache.misses
     AveragedPropagator(forces).propagate(mean, Spacecraft(100.0, 1.3, 2.2), 80 * 86400.0)
     assert forces._cache.misses - before < built / 2
+
+
+def test_threads_sharing_a_cache_never_see_it_half_changed():
+    """The Monte Carlo's Dask "threads" scheduler shares one force model between threads:
+    lookups, additions and evictions from several threads at once raise nothing and leave the
+    cache within its bytes and consistent."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    grids = [_grid(60000 + d, 60001 + d) for d in range(12)]
+    cache = GridCache(max_bytes=4 * grid_bytes(grids[0]))
+
+    def work(seed: int) -> int:
+        rng = np.random.default_rng(seed)
+        served = 0
+        for d in rng.integers(0, 12, 400):
+            if cache.find(60000 + d + 0.5, 60000 + d + 0.6, OPTS) is None:
+                cache.add(60000 + int(d), 60001 + int(d), OPTS, grids[d])
+            else:
+                served += 1
+        return served
+
+    with ThreadPoolExecutor(4) as pool:
+        served = sum(pool.map(work, range(8)))
+    assert served > 0 and cache.bytes <= 4 * grid_bytes(grids[0]) and len(cache) <= 4
+    assert sum(len(v) for v in cache._by_day.values()) == 2 * len(cache)

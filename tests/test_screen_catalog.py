@@ -149,3 +149,28 @@ def test_screen_model_agrees_with_the_averaged_propagator(small_catalog):
             # the only disagreement allowed: one of them just inside the horizon
             assert min(r.screen_days, r.lifetime_days) > 0.9 * r.horizon_days, r
     assert finite >= 2
+
+
+def test_the_screen_of_a_single_set_brackets_a_real_reentry(shared_data):
+    """Omid's newest set ten days before its decay, screened alone. The screen's drag is the
+    set's B*-implied Cd A / m times the calibrated factor (2.16, docs/validation.md "Session
+    6"): its median comes within a factor two of the true remaining time and the window holds
+    the decay. With B* taken as Cd A / m (factor 1) the median came 4.1 times the remaining
+    time after the set, and the window missed it."""
+    from astropy.time import Time
+
+    from deorbit.reentry import screening
+
+    # Omid (2009-004A) decayed on 2009-04-25 (Space-Track SATCAT decay date; McDowell's
+    # Jonathan's Space Report no. 609)
+    decay = Time("2009-04-25T12:00:00", scale="utc").mjd
+    sets = read_elements(shared_data / "tle/decayed/omid_33506_2009-004A_2009-02_2009-04.tle")
+    newest = [s for s in sets if s.epoch.mjd <= Time("2009-04-15T00:00:00").mjd][-1]
+    assert screening.screen_cda_per_kg(newest) == pytest.approx(
+        screening.BSTAR_DRAG_FACTOR * newest.drag_area_per_mass
+    )
+    (row,) = screen([newest], horizon_days=60.0, samples=100, seed=1, workers=1).rows()
+    remaining = decay - newest.epoch.mjd
+    predicted = Time(row["median"]).mjd - newest.epoch.mjd
+    assert 0.5 < predicted / remaining < 2.0
+    assert Time(row["p05"]).mjd <= decay <= Time(row["p95"]).mjd

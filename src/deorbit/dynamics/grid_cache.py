@@ -14,6 +14,7 @@ emptied when full kept none of them for the next trajectory.
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -63,6 +64,8 @@ class GridCache:
         self.bytes = 0
         self.hits = 0
         self.misses = 0
+        # the Monte Carlo's Dask "threads" scheduler shares one force model between threads
+        self._lock = threading.Lock()
 
     def __reduce__(self) -> tuple:
         # a force model sent to another process arrives with an empty cache, not its grids
@@ -77,28 +80,30 @@ class GridCache:
         (a set here made the choice between two serving grids, whose densities differ in the
         last digits, change from one process to the next: ``deorbit plan`` gave different
         summaries with one and with two worker processes)."""
-        for key in self._by_day.get(math.floor(mjd_start), ()):
-            k0, k1, _ = key
-            cached, grid, _n = self._grids[key]
-            if k0 <= mjd_start and k1 >= mjd_end and close_options(cached, opts):
-                self._grids.move_to_end(key)
-                self.hits += 1
-                return grid
-        self.misses += 1
-        return None
+        with self._lock:
+            for key in self._by_day.get(math.floor(mjd_start), ()):
+                k0, k1, _ = key
+                cached, grid, _n = self._grids[key]
+                if k0 <= mjd_start and k1 >= mjd_end and close_options(cached, opts):
+                    self._grids.move_to_end(key)
+                    self.hits += 1
+                    return grid
+            self.misses += 1
+            return None
 
     def add(self, start: int, end: int, opts: dict[str, Any], grid: DensityGrid) -> None:
         """Keep ``grid`` (built over the days ``start`` to ``end``) for later requests."""
         key = (start, end, tuple(sorted(opts.items())))
-        if key in self._grids:
-            self._remove(key)
         n = grid_bytes(grid)
-        self._grids[key] = (dict(opts), grid, n)
-        self.bytes += n
-        for day in range(start, end + 1):
-            self._by_day.setdefault(day, []).append(key)
-        while self.bytes > self.max_bytes and len(self._grids) > 1:
-            self._remove(next(iter(self._grids)))
+        with self._lock:
+            if key in self._grids:  # two threads built the same grid
+                self._remove(key)
+            self._grids[key] = (dict(opts), grid, n)
+            self.bytes += n
+            for day in range(start, end + 1):
+                self._by_day.setdefault(day, []).append(key)
+            while self.bytes > self.max_bytes and len(self._grids) > 1:
+                self._remove(next(iter(self._grids)))
 
     def _remove(self, key: tuple) -> None:
         _opts, _grid, n = self._grids.pop(key)
@@ -112,6 +117,7 @@ class GridCache:
 
     def clear(self) -> None:
         """Forget every grid."""
-        self._grids.clear()
-        self._by_day.clear()
-        self.bytes = 0
+        with self._lock:
+            self._grids.clear()
+            self._by_day.clear()
+            self.bytes = 0

@@ -15,7 +15,8 @@ weather up to the catalogue date). The orbit radius is SGP4's mean radius over o
 * First pass: every object once at the pessimistic end (drag scale :data:`FIRST_PASS_SCALE`,
   STRONG forecast); those that do not reach 120 km within the horizon need no ensemble.
 * Ensemble for the rest: per object ``samples`` draws of a log-normal density error (17 %),
-  a log-normal B* error (:data:`BSTAR_SIGMA`) and the solar level (1/4, 1/2, 1/4), from a
+  a log-normal B* error (:data:`BSTAR_LOG_SIGMA`) about the calibrated B* drag factor
+  (:data:`BSTAR_DRAG_FACTOR`) and the solar level (1/4, 1/2, 1/4), both median 1, from a
   generator seeded with ``(seed, NORAD id)`` -- so the result does not depend on how objects
   are split over processes or Dask workers.
 
@@ -46,11 +47,21 @@ from deorbit.reentry.window import DENSITY_SIGMA, LEVEL_WEIGHTS
 
 INTERFACE_M = 120e3
 TABLE_ALT_M = np.arange(100e3, 1000e3 + 1, 10e3)
-FIRST_PASS_SCALE = 4.0
-"""Pessimistic drag multiplier of the first pass: about +3 sigma of the combined density (17 %)
-and B* (40 %) log-normal errors, exp(3 x 0.44) = 3.7, rounded up."""
-BSTAR_SIGMA = 0.40
-"""1-sigma relative error of a single B* as a drag measure (assumed; B* absorbs other errors)."""
+BSTAR_DRAG_FACTOR = 2.16
+"""Median ratio of an object's drag (Cd A / m fitted to its element-set history with
+NRLMSIS-00, :mod:`deorbit.estimation.drag_fit`) to the Cd A / m its newest single set's B*
+implies (``2 B* / rho0``): B* is fitted against SGP4's own fixed atmosphere, not NRLMSIS, and is
+not a physical area-to-mass ratio. Calibrated on the validation dev set (the Starlink histories
+of ``../shared/data/tle`` beyond the first 20: 135 predictions, docs/validation.md "Session 6");
+on the documented set (45) the median ratio is 2.76, for the three passive objects 2.89, and the
+ISS's B*-only decay is 47-89 % short (same page). Before session 6 the screen used 1: its dates
+came out late by about the remaining time."""
+BSTAR_LOG_SIGMA = 0.60
+"""1-sigma of ln(drag / B*-implied drag) about :data:`BSTAR_DRAG_FACTOR`: 0.63 on the dev set,
+less the density term (17 %) in quadrature. (Before session 6: 0.34, an assumed 40 %.)"""
+FIRST_PASS_SCALE = math.exp(3.0 * math.hypot(math.log1p(DENSITY_SIGMA), BSTAR_LOG_SIGMA))
+"""Pessimistic drag multiplier of the first pass (on top of :data:`BSTAR_DRAG_FACTOR`): +3
+sigma of the combined density and B* log-normal errors, exp(3 x 0.62) = 6.5."""
 MAX_ECCENTRICITY = 0.02
 """Above this eccentricity an orbit decays by :func:`decay_times_eccentric` (a and e)."""
 MAX_SCREENED_ECCENTRICITY = 0.9
@@ -372,6 +383,12 @@ class Candidate:
     eccentricity: float = 0.0
 
 
+def screen_cda_per_kg(s: ElementSet) -> float:
+    """The screen's median drag of one set, Cd A / m in m^2/kg: the B*-implied value times
+    :data:`BSTAR_DRAG_FACTOR`."""
+    return BSTAR_DRAG_FACTOR * s.drag_area_per_mass
+
+
 def candidate(s: ElementSet, mjd0: float) -> Candidate:
     """The screen's view of one element set (``mjd0``: the table start, MJD UTC)."""
     # far above the atmosphere the J2 terms do not matter (and SGP4 calls cost); the mean
@@ -386,7 +403,7 @@ def candidate(s: ElementSet, mjd0: float) -> Candidate:
         float(s.epoch.utc.mjd - mjd0),
         a_eff,
         # the wind factor at the perigee, where the drag acts (King-Hele)
-        s.drag_area_per_mass * wind_factor(r_p, s.inclination),
+        screen_cda_per_kg(s) * wind_factor(r_p, s.inclination),
         float(s.inclination),
         float(s.eccentricity) if s.eccentricity > MAX_ECCENTRICITY else 0.0,
     )
@@ -418,8 +435,8 @@ def compare_with_lifetime(
 ) -> list[PropagatorCheck]:
     """The screen's decay time of each set at its median parameters (drag scale 1, the
     ``level`` forecast) against :func:`deorbit.propagation.averaged.lifetime` from the same
-    SGP4 state, with the same B*-derived Cd A/m and the same weather (observed to the newest
-    epoch, then the forecast)."""
+    SGP4 state, with the same Cd A/m (:func:`screen_cda_per_kg`) and the same weather
+    (observed to the newest epoch, then the forecast)."""
     from deorbit.core.spacecraft import Spacecraft
     from deorbit.core.state import State
     from deorbit.dynamics.forces import ForceModel
@@ -445,7 +462,7 @@ def compare_with_lifetime(
         note = ""
         try:
             r, v = osculating_state_at_epoch(s)
-            sc = Spacecraft(1.0, s.drag_area_per_mass / 2.2, 2.2)
+            sc = Spacecraft(1.0, screen_cda_per_kg(s) / 2.2, 2.2)
             res = lifetime(State(s.epoch, r, v), sc, forces, horizon_years=horizon / 365.25)
             lt = res.days if res.days is not None else math.inf
         except DeorbitError as exc:
@@ -487,13 +504,13 @@ def _ensemble_chunk(
     lv_w = np.array([LEVEL_WEIGHTS.get(lv, 1.0) for lv in table.levels])
     lv_w = lv_w / lv_w.sum()
     s_rho = math.log1p(DENSITY_SIGMA)
-    s_b = math.log1p(BSTAR_SIGMA)
+    s_b = BSTAR_LOG_SIGMA
     scale = np.empty((n, samples))
     level = np.empty((n, samples), dtype=int)
     for i, c in enumerate(cands):
         rng = np.random.default_rng([seed, c.norad_id])
         z = rng.standard_normal((2, samples))
-        scale[i] = np.exp(s_rho * z[0] - 0.5 * s_rho**2 + s_b * z[1] - 0.5 * s_b**2)
+        scale[i] = np.exp(s_rho * z[0] + s_b * z[1])  # median 1, as in reentry.window
         level[i] = rng.choice(len(lv_w), size=samples, p=lv_w)
     times = _times(cands, scale, level, table, t_end)
     hits = []
