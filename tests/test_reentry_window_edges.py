@@ -3,6 +3,7 @@ interface point is flown in, sparse histories, and the progress a long predictio
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -157,3 +158,52 @@ def test_predict_reentry_reports_its_progress_to_the_end(shared_data):
     assert calls and calls[-1][0] == calls[-1][1]
     done = [c[0] for c in calls]
     assert done == sorted(done) and len({c[1] for c in calls}) == 1
+
+
+def test_a_single_element_set_predicts_from_its_calibrated_b_star(shared_data, tmp_path, capsys):
+    """One TLE, ten days before Omid's decay: no history to fit, so the drag is the set's B*
+    times the factor calibrated on real reentries (2.16), with that calibration's spread (0.63
+    in ln k in all). The window holds the decay (2009-04-25: Space-Track SATCAT decay date)."""
+    from astropy.time import Time
+
+    from deorbit.estimation.drag_fit import (
+        BSTAR_DRAG_FACTOR,
+        BSTAR_TOTAL_LOG_SIGMA,
+        TooFewSetsError,
+    )
+    from deorbit.formats.catalog import read_elements
+    from deorbit.formats.tle import write_tle_file
+
+    sets = read_elements(shared_data / OMID)
+    one = [s for s in sets if s.epoch.mjd <= Time("2009-04-15T00:00:00").mjd][-1:]
+    with pytest.raises(TooFewSetsError):
+        predict_reentry(one, samples=20, ground_track=False, bstar_fallback=False)
+    pred = predict_reentry(one, samples=100, ground_track=False)
+    assert pred.fit.kind == "bstar" and pred.fit.k == BSTAR_DRAG_FACTOR
+    assert pred.fit_window.startswith("no fit (only 1 usable element set")
+    assert pred.uncertainty["total_log_sigma"] == pytest.approx(BSTAR_TOTAL_LOG_SIGMA)
+    decay = Time("2009-04-25T12:00:00", scale="utc")
+    assert pred.p05 < decay < pred.p95
+    # end to end: one line of a TLE file in, a prediction out, the JSON says what it is
+    path = tmp_path / "one.tle"
+    write_tle_file(path, one)
+    assert main(["reentry", str(path), "--samples", "40", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["fit"]["kind"] == "bstar" and out["fit"]["sets_used"] == 1
+
+
+def test_a_placeholder_b_star_in_the_newest_set_is_outvoted(shared_data):
+    """Catalogue sets sometimes carry B* = 1e-4 when the drag could not be solved for
+    (Starlink 44257 on 2022-01-23: 0.0039 before, 0.0001 then). With three sets the drag is
+    their median, not the newest set's."""
+    import dataclasses
+
+    from deorbit.estimation.drag_fit import bstar_drag
+    from deorbit.formats.catalog import read_elements
+
+    three = read_elements(shared_data / OMID)[100:103]
+    three[-1] = dataclasses.replace(three[-1], bstar=1e-4 * min(s.bstar for s in three))
+    fit = bstar_drag(three, 0.15, 0.17)
+    cda = sorted(s.drag_area_per_mass for s in three)[1]
+    assert fit.spacecraft.cd * fit.spacecraft.drag_area / fit.spacecraft.mass == pytest.approx(cda)
+    assert fit.start.epoch == three[-1].epoch

@@ -106,13 +106,19 @@ def reentry(
     t = Table(title=f"Reentry of {pred.label} as of {iso(pred.as_of)}", show_header=False)
     t.add_row("weather", pred.weather)
     t.add_row("method", pred.method)
-    t.add_row(
-        "drag fit",
-        f"k = {fit.k:.3f} ± {fit.sigma_k:.3f} (B = {fit.ballistic_coefficient:.1f} kg/m²), "
-        f"{len(fit.used)} sets, rms {fit.rms:.0f} m",
-    )
+    if fit.kind == "bstar":
+        t.add_row(
+            "drag (no fit)",
+            f"k = {fit.k:.3f} x the newest set's B* (B = {fit.ballistic_coefficient:.1f} kg/m²)",
+        )
+    else:
+        t.add_row(
+            "drag fit",
+            f"k = {fit.k:.3f} ± {fit.sigma_k:.3f} (B = {fit.ballistic_coefficient:.1f} kg/m²), "
+            f"{len(fit.used)} sets, rms {fit.rms:.0f} m",
+        )
     if pred.fit_window:
-        t.add_row("  fit window", pred.fit_window)
+        t.add_row("  fit window" if fit.kind == "fit" else "  why", pred.fit_window)
     for why, n, first, last in rejection_groups(fit.rejected):
         when = iso(first)[:16] if n == 1 else f"{iso(first)[:16]} to {iso(last)[:16]}"
         t.add_row("  rejected", f"{n} set{'s' if n > 1 else ''} ({when}): {why}")

@@ -106,6 +106,8 @@ class DragFit:
     used: list[MeanObservation]
     residuals: np.ndarray
     rejected: list[tuple[MeanObservation, str]] = field(default_factory=list)
+    kind: str = "fit"
+    """"fit" (fitted to the sets' decay) or "bstar" (no history: :func:`bstar_drag`)."""
 
     @property
     def ballistic_coefficient(self) -> float:
@@ -125,6 +127,7 @@ class DragFit:
     def summary(self) -> dict:
         """JSON-ready summary (SI units, ISO dates)."""
         return {
+            "kind": self.kind,
             "k": self.k,
             "sigma_k": self.sigma_k,
             "ballistic_coefficient_kg_m2": self.ballistic_coefficient,
@@ -134,6 +137,63 @@ class DragFit:
             "last": iso(self.used[-1].epoch),
             "rejected": [{"set": o.label, "reason": why} for o, why in self.rejected],
         }
+
+
+BSTAR_DRAG_FACTOR = 2.16
+"""Median ratio of an object's drag (Cd A / m fitted to its element-set history with
+NRLMSIS-00 by :func:`fit_from_elements`) to the Cd A / m its newest single set's B* implies
+(``2 B* / rho0``): B* is fitted against SGP4's own fixed atmosphere, not NRLMSIS, and is not a
+physical area-to-mass ratio. Calibrated on the validation dev set (the Starlink histories of
+``../shared/data/tle`` beyond the first 20: 135 predictions, docs/validation.md, "The screen
+against real reentries"); on the documented set (45) the median ratio is 2.76, for the three
+passive objects 2.89, and the ISS's B*-only decay is 47-89 % short (same page)."""
+BSTAR_LOG_SIGMA = 0.60
+"""1-sigma of ln(drag / B*-implied drag) about :data:`BSTAR_DRAG_FACTOR`: 0.63 on the dev set,
+less the density term (17 %) in quadrature."""
+BSTAR_TOTAL_LOG_SIGMA = 0.63
+"""1-sigma of ln(drag / B*-implied drag) on the dev set, everything included."""
+
+
+def bstar_drag(
+    sets: Sequence[ElementSet], drag_change_log_sigma: float, density_sigma: float
+) -> DragFit:
+    """The drag of an object with too few sets for a fit: the B*-implied Cd A / m (the median
+    over its newest three sets with a positive B*, against a set whose B* is a placeholder such
+    as 1e-4) times :data:`BSTAR_DRAG_FACTOR`, as a :class:`DragFit` of ``kind`` "bstar" that
+    starts at the newest of them. Its ``sigma_k`` is set so that, combined in quadrature with
+    the ensemble's density (``density_sigma``, relative) and drag-change
+    (``drag_change_log_sigma``, of ln k) terms, the spread of ln k is the dev set's
+    :data:`BSTAR_TOTAL_LOG_SIGMA`.
+
+    Raises
+    ------
+    FitError
+        No set with a positive B* (no drag to start from).
+    DecayedError
+        The newest set is below the reentry interface already.
+    """
+    good = [s for s in sorted(sets, key=lambda s: s.epoch.mjd) if s.bstar > 0]
+    if not good:
+        raise FitError("too few element sets for a drag fit, and none with a positive B*")
+    last = good[-1]
+    r, v = osculating_state_at_epoch(last)
+    start = mean_elements(State(last.epoch, r, v))
+    if start.a - WGS84_A < REENTRY_INTERFACE_ALTITUDE:
+        raise DecayedError(f"the newest set ({iso(last.epoch)}) is below the reentry interface")
+    rest = BSTAR_TOTAL_LOG_SIGMA**2 - math.log1p(density_sigma) ** 2 - drag_change_log_sigma**2
+    rel = math.expm1(math.sqrt(max(rest, 0.0)))
+    obs = MeanObservation(last.epoch, start.a, f"{last.norad_id} @ {iso(last.epoch)}")
+    return DragFit(
+        k=BSTAR_DRAG_FACTOR,
+        sigma_k=rel * BSTAR_DRAG_FACTOR,
+        a0_offset=0.0,
+        rms=0.0,
+        spacecraft=nominal_spacecraft(good[-3:]),
+        start=start,
+        used=[obs],
+        residuals=np.zeros(1),
+        kind="bstar",
+    )
 
 
 def rejection_groups(

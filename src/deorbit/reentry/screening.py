@@ -43,25 +43,14 @@ from deorbit.core.time import iso
 from deorbit.environment.atmosphere import NRLMSIS
 from deorbit.environment.space_weather import CelestrakSpaceWeather, default_space_weather
 from deorbit.errors import InputError, SpaceWeatherRangeError
+from deorbit.estimation.drag_fit import BSTAR_DRAG_FACTOR, BSTAR_LOG_SIGMA
 from deorbit.reentry.window import DENSITY_SIGMA, LEVEL_WEIGHTS
 
 INTERFACE_M = 120e3
 TABLE_ALT_M = np.arange(100e3, 1000e3 + 1, 10e3)
-BSTAR_DRAG_FACTOR = 2.16
-"""Median ratio of an object's drag (Cd A / m fitted to its element-set history with
-NRLMSIS-00, :mod:`deorbit.estimation.drag_fit`) to the Cd A / m its newest single set's B*
-implies (``2 B* / rho0``): B* is fitted against SGP4's own fixed atmosphere, not NRLMSIS, and is
-not a physical area-to-mass ratio. Calibrated on the validation dev set (the Starlink histories
-of ``../shared/data/tle`` beyond the first 20: 135 predictions, docs/validation.md "Session 6");
-on the documented set (45) the median ratio is 2.76, for the three passive objects 2.89, and the
-ISS's B*-only decay is 47-89 % short (same page). Before session 6 the screen used 1: its dates
-came out late by about the remaining time."""
-BSTAR_LOG_SIGMA = 0.60
-"""1-sigma of ln(drag / B*-implied drag) about :data:`BSTAR_DRAG_FACTOR`: 0.63 on the dev set,
-less the density term (17 %) in quadrature. (Before session 6: 0.34, an assumed 40 %.)"""
 FIRST_PASS_SCALE = math.exp(3.0 * math.hypot(math.log1p(DENSITY_SIGMA), BSTAR_LOG_SIGMA))
 """Pessimistic drag multiplier of the first pass (on top of :data:`BSTAR_DRAG_FACTOR`): +3
-sigma of the combined density and B* log-normal errors, exp(3 x 0.62) = 6.5."""
+sigma of the combined density and B* log-normal errors, exp(3 x 0.62) = 6.4."""
 MAX_ECCENTRICITY = 0.02
 """Above this eccentricity an orbit decays by :func:`decay_times_eccentric` (a and e)."""
 MAX_SCREENED_ECCENTRICITY = 0.9

@@ -54,11 +54,14 @@ from deorbit.environment.atmosphere import NRLMSIS
 from deorbit.environment.space_weather import CelestrakSpaceWeather, default_space_weather
 from deorbit.errors import DecayedError, InputError, PropagationError, SpaceWeatherRangeError
 from deorbit.estimation.drag_fit import (
+    BSTAR_DRAG_FACTOR,
+    BSTAR_TOTAL_LOG_SIGMA,
     REMAINING_WINDOW_MAX_DAYS,
     DragFit,
     FitError,
     TooFewSetsError,
     adaptive_window_days,
+    bstar_drag,
     fit_from_elements,
     fitted_state_at,
     remaining_window_days,
@@ -423,12 +426,17 @@ def predict_reentry(
     ground_track: bool = True,
     manoeuvre_check: bool = True,
     progress: Callable[[float, float], None] | None = None,
+    bstar_fallback: bool = True,
 ) -> ReentryPrediction:
     """Predict the reentry of the object whose element sets are ``sets`` (one object), using only
     sets up to ``at`` (default: all). See the module docstring for the method. The fit window
     starts after the last manoeuvre found in those sets (``manoeuvre_check``). ``progress``,
     when given, is called as ``progress(done, total)`` after each trajectory flown (the
     first-pass nominal, the ensemble's node runs or its numerical batches, the ground tracks).
+    With fewer than 4 usable sets in the longest fit window (a single TLE, say) the drag is the
+    newest set's B* times a factor calibrated on real reentries (:func:`bstar_drag`), with the
+    wider spread of that calibration, and ``fit_window`` says so; ``bstar_fallback=False``
+    raises :class:`TooFewSetsError` instead.
 
     Raises
     ------
@@ -460,17 +468,29 @@ def predict_reentry(
         else adaptive_window_days(last.semi_major_axis - WGS84_A)
     )
     widened = ""
+    bstar_only = ""
     if window_days is None:
         # sparse sets (a debris object tracked every week or two): the altitude rule's window
         # is doubled up to the longest fit window, and the refit below starts from there
         rule = first_window
-        fit, first_window = fit_widening(
-            usable,
-            env.reference,
-            rule,
-            max(rule, REMAINING_WINDOW_MAX_DAYS),
-            manoeuvre_check,
-        )
+        try:
+            fit, first_window = fit_widening(
+                usable,
+                env.reference,
+                rule,
+                max(rule, REMAINING_WINDOW_MAX_DAYS),
+                manoeuvre_check,
+            )
+        except TooFewSetsError as exc:
+            if not bstar_fallback:
+                raise
+            # one set, or a few: no decay to fit; the newest set's B*, calibrated
+            fit = bstar_drag(usable, drag_change_sigma, density_sigma)
+            bstar_only = (
+                f"no fit ({exc}): drag = the newest set's B* x {BSTAR_DRAG_FACTOR:g} "
+                f"(calibrated on real reentries), 1-sigma of ln k {BSTAR_TOTAL_LOG_SIGMA:g} "
+                "in all"
+            )
         if first_window != rule:
             widened = (
                 f" (first pass: the altitude rule's {rule:.1f} d held fewer than 4 usable "
@@ -482,8 +502,8 @@ def predict_reentry(
         )
     try:
         start = fitted_state_at(fit, env.reference, last.epoch)
-        fit_window = f"{window_days:g} d (given)" if window_days is not None else ""
-        if window_days is None:
+        fit_window = f"{window_days:g} d (given)" if window_days is not None else bstar_only
+        if window_days is None and not bstar_only:
             fit, start, fit_window = _refit_for_remaining(
                 usable,
                 fit,
