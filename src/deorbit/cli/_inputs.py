@@ -98,7 +98,9 @@ def force_model(
 
 @contextmanager
 def progress_bar(description: str):
-    """A rich progress bar on standard error; yields ``update(done, total)``."""
+    """A rich progress bar on standard error; yields ``update(done, total)``. Shown only when
+    standard error is a terminal: redirected to a file or a pipe, a transient bar left a blank
+    line there, in front of any one-line error that followed."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -106,6 +108,7 @@ def progress_bar(description: str):
         TimeElapsedColumn(),
         console=console_err,
         transient=True,
+        disable=not console_err.is_terminal,
     ) as bar:
         task = bar.add_task(description, total=1.0)
 

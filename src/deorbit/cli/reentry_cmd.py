@@ -29,7 +29,7 @@ from deorbit.reentry.validation import (
     run_validation,
     score,
 )
-from deorbit.reentry.window import check_horizon, predict_reentry
+from deorbit.reentry.window import predict_reentry
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -79,7 +79,6 @@ def reentry(
         raise InputError(f"{file} holds {len(ids)} objects; choose one with --norad")
     if at is not None:
         to_time(at)  # a bad date is reported before any work
-    check_horizon(horizon)  # bad input is reported before any work
     with progress_bar("predicting") as update:
         pred = predict_reentry(
             sets,

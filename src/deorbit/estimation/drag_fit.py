@@ -147,11 +147,10 @@ physical area-to-mass ratio. Calibrated on the validation dev set (the Starlink 
 ``../shared/data/tle`` beyond the first 20: 135 predictions, docs/validation.md, "The screen
 against real reentries"); on the documented set (45) the median ratio is 2.76, for the three
 passive objects 2.89, and the ISS's B*-only decay is 47-89 % short (same page)."""
-BSTAR_LOG_SIGMA = 0.60
-"""1-sigma of ln(drag / B*-implied drag) about :data:`BSTAR_DRAG_FACTOR`: 0.63 on the dev set,
-less the density term (17 %) in quadrature."""
 BSTAR_TOTAL_LOG_SIGMA = 0.63
-"""1-sigma of ln(drag / B*-implied drag) on the dev set, everything included."""
+"""1-sigma of ln(drag / B*-implied drag) about :data:`BSTAR_DRAG_FACTOR` on the dev set, every
+error included (B* itself, the density model's, the drag's change after the date): what the
+ensemble of a B*-only prediction spreads by, whatever its terms."""
 
 
 def bstar_drag(
@@ -176,8 +175,7 @@ def bstar_drag(
     if not good:
         raise FitError("too few element sets for a drag fit, and none with a positive B*")
     last = good[-1]
-    r, v = osculating_state_at_epoch(last)
-    start = mean_elements(State(last.epoch, r, v))
+    start = mean_elements_of(last)
     if start.a - WGS84_A < REENTRY_INTERFACE_ALTITUDE:
         raise DecayedError(f"the newest set ({iso(last.epoch)}) is below the reentry interface")
     rest = BSTAR_TOTAL_LOG_SIGMA**2 - math.log1p(density_sigma) ** 2 - drag_change_log_sigma**2
@@ -218,13 +216,19 @@ def nominal_spacecraft(sets: Sequence[ElementSet]) -> Spacecraft:
     return Spacecraft(1.0, nominal_cda_per_kg(sets) / 2.2, 2.2, name=label)
 
 
+def mean_elements_of(s: ElementSet) -> MeanElements:
+    """Our mean elements of one set: its SGP4 state at epoch, averaged
+    (:func:`deorbit.propagation.mean_elements.mean_elements`)."""
+    r, v = osculating_state_at_epoch(s)
+    return mean_elements(State(s.epoch, r, v))
+
+
 def observations_from_elements(sets: Sequence[ElementSet]) -> list[MeanObservation]:
     """Mean semi-major axis of each set (SGP4 state at epoch -> our mean elements)."""
     out = []
     for s in sets:
-        r, v = osculating_state_at_epoch(s)
         try:
-            m = mean_elements(State(s.epoch, r, v))
+            m = mean_elements_of(s)
         except DecayedError:
             continue
         out.append(MeanObservation(s.epoch, m.a, f"{s.norad_id} @ {iso(s.epoch)}"))
@@ -480,8 +484,7 @@ def fit_from_elements(
 def _start_of(sets: Sequence[ElementSet], obs: MeanObservation) -> MeanElements:
     """Our mean elements of the set in ``sets`` that gave the observation ``obs``."""
     first = next(s for s in sets if abs((s.epoch - obs.epoch).to_value("sec")) < 1e-3)
-    r, v = osculating_state_at_epoch(first)
-    return mean_elements(State(first.epoch, r, v))
+    return mean_elements_of(first)
 
 
 def _best_split(fit: DragFit) -> int:

@@ -43,14 +43,17 @@ from deorbit.core.time import iso
 from deorbit.environment.atmosphere import NRLMSIS
 from deorbit.environment.space_weather import CelestrakSpaceWeather, default_space_weather
 from deorbit.errors import InputError, SpaceWeatherRangeError
-from deorbit.estimation.drag_fit import BSTAR_DRAG_FACTOR, BSTAR_LOG_SIGMA
+from deorbit.estimation.drag_fit import BSTAR_DRAG_FACTOR, BSTAR_TOTAL_LOG_SIGMA
 from deorbit.reentry.window import DENSITY_SIGMA, LEVEL_WEIGHTS
 
 INTERFACE_M = 120e3
 TABLE_ALT_M = np.arange(100e3, 1000e3 + 1, 10e3)
-FIRST_PASS_SCALE = math.exp(3.0 * math.hypot(math.log1p(DENSITY_SIGMA), BSTAR_LOG_SIGMA))
+BSTAR_LOG_SIGMA = math.sqrt(BSTAR_TOTAL_LOG_SIGMA**2 - math.log1p(DENSITY_SIGMA) ** 2)
+"""The screen's B* term, 1-sigma of ln k (0.61): the calibration's total spread less the
+density term the screen draws on its own, in quadrature."""
+FIRST_PASS_SCALE = math.exp(3.0 * BSTAR_TOTAL_LOG_SIGMA)
 """Pessimistic drag multiplier of the first pass (on top of :data:`BSTAR_DRAG_FACTOR`): +3
-sigma of the combined density and B* log-normal errors, exp(3 x 0.62) = 6.4."""
+sigma of the combined density and B* log-normal errors, exp(3 x 0.63) = 6.6."""
 MAX_ECCENTRICITY = 0.02
 """Above this eccentricity an orbit decays by :func:`decay_times_eccentric` (a and e)."""
 MAX_SCREENED_ECCENTRICITY = 0.9

@@ -404,15 +404,6 @@ def _refit_for_remaining(
         return first, start, f"altitude rule ({first_days:.1f} d of sets): {why} failed: {exc}"
 
 
-def check_horizon(horizon_years: float) -> None:
-    """Raise :class:`InputError` unless 0 < ``horizon_years`` <= :data:`MAX_HORIZON_YEARS`."""
-    if not (math.isfinite(horizon_years) and 0.0 < horizon_years <= MAX_HORIZON_YEARS):
-        raise InputError(
-            f"the horizon must be more than 0 and at most {MAX_HORIZON_YEARS:g} years, "
-            f"got {horizon_years}"
-        )
-
-
 def predict_reentry(
     sets: list[ElementSet],
     at: TimeLike | None = None,
@@ -452,7 +443,11 @@ def predict_reentry(
         raise InputError(f"predict_reentry needs one object's sets, got {len(ids)} objects")
     if samples < 10:
         raise InputError(f"samples must be at least 10, got {samples}")
-    check_horizon(horizon_years)
+    if not (math.isfinite(horizon_years) and 0.0 < horizon_years <= MAX_HORIZON_YEARS):
+        raise InputError(
+            f"the horizon must be more than 0 and at most {MAX_HORIZON_YEARS:g} years, "
+            f"got {horizon_years}"
+        )
     usable = sorted(sets, key=lambda s: s.epoch.mjd)
     if at is not None:
         usable = [s for s in usable if s.epoch.mjd <= to_time(at).mjd]
@@ -523,13 +518,15 @@ def predict_reentry(
     horizon = horizon_years * 365.25 * 86400.0
     t_if = np.full(samples, np.nan)
     perigee = start.a * (1 - start.e) - WGS84_A
-    steps = [0, 1 + len(levels) * (1 if perigee < HANDOVER_ALTITUDE else NODES_PER_LEVEL)]
-    steps[1] += 3 if ground_track else 0
+    total = 1 + len(levels) * (1 if perigee < HANDOVER_ALTITUDE else NODES_PER_LEVEL)
+    total += 3 if ground_track else 0
+    done = 0
 
     def tick() -> None:
-        steps[0] += 1
+        nonlocal done
+        done += 1
         if progress is not None:
-            progress(min(steps[0], steps[1]), steps[1])
+            progress(min(done, total), total)
 
     tick()  # the fit and the first pass are done
     if perigee < HANDOVER_ALTITUDE:
